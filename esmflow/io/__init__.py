@@ -1,0 +1,1 @@
+"""Reading model definitions (YAML + CSV) and writing result files atomically."""

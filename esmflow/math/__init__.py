@@ -1,0 +1,1 @@
+"""math stage of esmflow."""

@@ -1,0 +1,1 @@
+"""math engine stage of esmflow."""

@@ -1,0 +1,94 @@
+"""The `Model` façade: load a model, build its program, solve it, read its results.
+
+It only chains the stages that the workflow's rules run one by one (see `rules/*.smk`):
+prepare inputs → distances → time clustering → build → solve → results. Each stage lives in its
+own module and is usable without this class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from esmflow.backends.highs import SolveResult, solve_program
+from esmflow.backends.program import Program
+from esmflow.io.read_model import read_model
+from esmflow.math.engine.build import build_program
+from esmflow.math.schema import MathDefinition
+from esmflow.options import BuildOptions, SolveOptions
+from esmflow.postprocess.results import make_results
+from esmflow.preprocess.distances import add_distances
+from esmflow.preprocess.inputs import prepare_inputs, resolved_config
+from esmflow.preprocess.time import cluster_time
+
+
+class Model:
+    """An energy-system model: its inputs, and once built and solved, its program and results.
+
+    Examples
+    --------
+    >>> model = Model.from_yaml("examples/national_scale/model.yaml", set={"config.init.subset.timesteps": ["2005-01-01", "2005-01-02"]})
+    >>> model.build()
+    >>> model.solve()
+    >>> model.results["flow_cap"]
+    """
+
+    def __init__(self, inputs: xr.Dataset) -> None:
+        self.inputs = inputs
+        self.math = MathDefinition.from_inputs(inputs)
+        self.config: dict[str, Any] = resolved_config(inputs)
+        self.program: Program | None = None
+        self.solve_result: SolveResult | None = None
+        self.results: xr.Dataset | None = None
+
+    @classmethod
+    def from_yaml(
+        cls,
+        path: str | Path,
+        overrides: Sequence[str] = (),
+        set: Mapping[str, Any] | None = None,  # noqa: A002 - the config interface's name
+        scenario: str | None = None,
+    ) -> Model:
+        """Read a Calliope 0.7 model file, apply overrides/scenarios and `set`, and prepare inputs.
+
+        Parameters
+        ----------
+        path
+            The model YAML file.
+        overrides
+            Names of overrides or scenarios defined in the model file, applied in order.
+        set
+            Dotted keys and values applied last (e.g. ``{"config.init.subset.timesteps": [...]}``).
+        scenario
+            A scenario name; shorthand for ``overrides=[scenario]``.
+
+        Raises
+        ------
+        ModelError
+            Anything wrong with the model definition or its data, all problems listed at once.
+        """
+        names = [*([scenario] if scenario else []), *overrides]
+        definition = read_model(path, overrides=names, set_values=dict(set or {}))
+        inputs = prepare_inputs(definition)
+        inputs = add_distances(inputs)
+        inputs = cluster_time(inputs)
+        return cls(inputs)
+
+    def build(self, options: BuildOptions | None = None) -> Program:
+        """Turn inputs and math into the linear (or mixed-integer) program."""
+        options = options or BuildOptions.from_model_config(self.config)
+        self.program = build_program(self.inputs, self.math, options)
+        return self.program
+
+    def solve(self, options: SolveOptions | None = None) -> xr.Dataset:
+        """Solve the built program (building it first if needed) and return the results Dataset."""
+        if self.program is None:
+            self.build()
+        assert self.program is not None
+        options = options or SolveOptions.from_model_config(self.config)
+        self.solve_result = solve_program(self.program, options)
+        self.results = make_results(self.inputs, self.solve_result)
+        return self.results

@@ -1,0 +1,63 @@
+"""Frozen option sets that carry config into the build and solve stages.
+
+Config goes in at the edge: the façade, the scripts and the CLI turn the model's `config.build` /
+`config.solve` and the workflow's `solver` block into these, and the stages take them as arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the math engine needs besides inputs and math.
+
+    `config` is the model's whole `config.build` mapping: math `where` strings may test any key of
+    it (`config.ensure_feasibility==True`), so the engine receives it unchanged.
+    """
+
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def objective(self) -> str:
+        """Name of the objective to minimise or maximise."""
+        return str(self.config.get("objective", "min_cost_optimisation"))
+
+    @classmethod
+    def from_model_config(cls, model_config: Mapping[str, Any]) -> BuildOptions:
+        """Take `config.build` from a resolved model config (`{"init":…, "build":…, "solve":…}`)."""
+        build = dict(model_config.get("build", {}) or {})
+        build.setdefault("ensure_feasibility", False)
+        build.setdefault("objective", "min_cost_optimisation")
+        return cls(config=build)
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Which solver, with which options and threads; where its log goes."""
+
+    name: str = "highs"
+    options: Mapping[str, Any] = field(default_factory=dict)
+    threads: int = 1
+    log_file: str | None = None
+    zero_threshold: float = 1e-10
+
+    @classmethod
+    def from_model_config(
+        cls, model_config: Mapping[str, Any], override: Mapping[str, Any] | None = None
+    ) -> SolveOptions:
+        """Merge the model's `config.solve` with a workflow `solver` block (which wins)."""
+        solve = dict(model_config.get("solve", {}) or {})
+        override = dict(override or {})
+        options = dict(solve.get("solver_options") or {})
+        options.update(override.get("options") or {})
+        return cls(
+            name=str(override.get("name", "highs")),
+            options=options,
+            threads=int(override.get("threads", 1)),
+            log_file=override.get("log_file"),
+            zero_threshold=float(solve.get("zero_threshold", 1e-10)),
+        )
