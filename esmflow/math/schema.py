@@ -1,14 +1,244 @@
-"""Math files: load, merge (later over earlier), and hold as typed components. (CONTRACT STUB)"""
+"""Math files: load, merge (later over earlier), and hold the merged components.
+
+A model's math is `base.yaml`, then the mode's file (`operate`, `spores`, … unless the mode is
+`base`), then every `config.init.extra_math` entry in order. Later files merge over earlier ones
+the way Calliope 0.7 merges them: mappings are united key by key (recursively), anything else —
+numbers, strings and lists such as `equations` or `foreach` — is replaced whole. A component whose
+merged `active` is false is kept in the merged text (a later file may switch it back on) but is
+left out of the component sections the engine builds from.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
 import xarray as xr
+import yaml
+
+from esmflow.errors import ModelError, closest_name
+
+BUILTIN_MATH_DIR = Path(__file__).parent
+SECTIONS = (
+    "dimensions",
+    "parameters",
+    "lookups",
+    "variables",
+    "global_expressions",
+    "constraints",
+    "piecewise_constraints",
+    "objectives",
+    "postprocessed",
+    "checks",
+)
+# Sections whose components hold `where`/`expression` strings the engine evaluates.
+COMPONENT_SECTIONS = (
+    "variables",
+    "global_expressions",
+    "constraints",
+    "piecewise_constraints",
+    "objectives",
+    "postprocessed",
+    "checks",
+)
+
+
+class _MathYamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but reading `1e6` as a number (YAML 1.2, as Calliope's ruamel does)."""
+
+
+_FLOAT_RE = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_MathYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789.")
+)
+
+
+def read_math_yaml(text: str, source: str = "<math>") -> dict[str, Any]:
+    """Parse one math file's text; a YAML error becomes a ModelError naming the file."""
+    try:
+        data = yaml.load(text, Loader=_MathYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as err:
+        raise ModelError(f"Could not read math YAML: {err}", file=source) from err
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ModelError(
+            "A math file must be a mapping of sections", file=source, got=type(data).__name__
+        )
+    data = _expand_dotted_keys(data)
+    unknown = [key for key in data if key not in SECTIONS]
+    if unknown:
+        raise ModelError(
+            f"Unknown math section '{unknown[0]}'",
+            file=source,
+            key_path=str(unknown[0]),
+            expected=", ".join(SECTIONS),
+            closest=closest_name(unknown[0], SECTIONS),
+        )
+    return data
+
+
+def _expand_dotted_keys(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`{"flow_cap.active": False}` → `{"flow_cap": {"active": False}}` (Calliope allows both)."""
+    expanded: dict[str, Any] = {}
+    for key, value in data.items():
+        value = _expand_dotted_keys(value) if isinstance(value, Mapping) else value
+        head, *rest = str(key).split(".")
+        for part in reversed(rest):
+            value = {part: value}
+        if isinstance(value, Mapping) and isinstance(expanded.get(head), Mapping):
+            value = merge_math(expanded[head], value)
+        expanded[head] = value
+    return expanded
+
+
+def merge_math(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge `later` over `earlier`: mappings united recursively, everything else replaced."""
+    merged = dict(earlier)
+    for key, value in later.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_math(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def builtin_math_names() -> list[str]:
+    """Names of the math files shipped in the package (`base`, `milp`, …)."""
+    return sorted(path.stem for path in BUILTIN_MATH_DIR.glob("*.yaml"))
+
+
+def load_math(
+    extra_math: list[str], math_paths: Mapping[str, Path], mode: str = "base"
+) -> MathDefinition:
+    """Read and merge base math, the mode's math and every extra math entry, in that order.
+
+    An `extra_math` entry is a key of `math_paths` (a user file, path already absolute) or the
+    name of a built-in file. Unknown names are a ModelError with the closest known name.
+    """
+    names = ["base", *([mode] if mode != "base" else []), *extra_math]
+    known = {"base": BUILTIN_MATH_DIR / "base.yaml"}
+    known.update({name: BUILTIN_MATH_DIR / f"{name}.yaml" for name in builtin_math_names()})
+    known.update({name: Path(path) for name, path in math_paths.items()})
+    merged: dict[str, Any] = {}
+    for name in names:
+        path = known.get(name)
+        if path is None:
+            raise ModelError(
+                f"Unknown math '{name}'",
+                key_path="config.init.extra_math" if name in extra_math else "config.init.mode",
+                expected="a built-in math name or a key of config.init.math_paths: "
+                + ", ".join(sorted(known)),
+                got=name,
+                closest=closest_name(name, known),
+            )
+        if not path.exists():
+            raise ModelError(f"Math file for '{name}' not found", file=str(path))
+        merged = merge_math(merged, read_math_yaml(path.read_text(), source=str(path)))
+    return MathDefinition(merged)
+
+
+def _is_active(component: Any) -> bool:
+    return not (isinstance(component, Mapping) and component.get("active", True) is False)
 
 
 class MathDefinition:
-    """The merged math of a model: parameters, lookups, variables, expressions, constraints, objectives."""
+    """The merged math of a model: parameters, lookups, variables, expressions, constraints, objectives.
+
+    `data` is the merged mapping (inactive components included, so the YAML round-trips); the
+    section attributes hold only the active components.
+    """
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data: dict[str, Any] = {key: dict(data.get(key) or {}) for key in SECTIONS}
+        for section in SECTIONS:
+            active = {k: v for k, v in self.data[section].items() if _is_active(v)}
+            setattr(self, section, active)
+
+    # these are set in __init__; declared for readers and type checkers
+    dimensions: dict[str, Any]
+    parameters: dict[str, Any]
+    lookups: dict[str, Any]
+    variables: dict[str, Any]
+    global_expressions: dict[str, Any]
+    constraints: dict[str, Any]
+    piecewise_constraints: dict[str, Any]
+    objectives: dict[str, Any]
+    postprocessed: dict[str, Any]
+    checks: dict[str, Any]
 
     @classmethod
-    def from_inputs(cls, inputs: xr.Dataset) -> "MathDefinition":
+    def from_yaml_text(cls, text: str, source: str = "<math>") -> MathDefinition:
+        """Rebuild from `to_yaml()` text (already merged)."""
+        return cls(read_math_yaml(text, source))
+
+    @classmethod
+    def from_inputs(cls, inputs: xr.Dataset) -> MathDefinition:
         """The math stored with the inputs (attribute `math`, YAML text)."""
-        raise NotImplementedError
+        if "math" not in inputs.attrs:
+            raise ModelError(
+                "The inputs carry no math (attribute 'math' missing)",
+                expected="inputs written by prepare_inputs",
+            )
+        return cls.from_yaml_text(str(inputs.attrs["math"]), source="inputs.attrs['math']")
+
+    def to_yaml(self) -> str:
+        """The merged math as YAML text (inf/nan written as .inf/.nan; reads back identically)."""
+        data = {key: value for key, value in self.data.items() if value}
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+    def components(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every active component as (section, name, definition)."""
+        for section in COMPONENT_SECTIONS:
+            for name, definition in getattr(self, section).items():
+                yield section, name, definition
+
+    def strings(self) -> Iterator[tuple[str, str, str]]:
+        """Every `where`/`expression` string of the active components as (kind, key_path, text)."""
+        for section, name, definition in self.components():
+            yield from _component_strings(f"{section}.{name}", definition)
+
+    def default_of(self, name: str) -> float:
+        """The declared default of a parameter (NaN when none is declared)."""
+        value = (self.parameters.get(name) or {}).get("default", math.nan)
+        return float(value) if value is not None else math.nan
+
+    def known_names(self) -> set[str]:
+        """Every declared parameter and lookup plus every name the active math strings mention."""
+        from esmflow.math.engine.tree import referenced_names  # engine imports schema; avoid a cycle
+        from esmflow.math.engine.grammar import parse
+
+        names = set(self.parameters) | set(self.lookups)
+        for kind, key_path, text in self.strings():
+            names |= referenced_names(parse(text, kind, key_path=key_path))
+        return names
+
+
+def _component_strings(key_path: str, definition: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    if isinstance(definition.get("where"), str):
+        yield "where", f"{key_path}.where", definition["where"]
+    for index, equation in enumerate(definition.get("equations") or []):
+        yield from _equation_strings(f"{key_path}.equations[{index}]", equation)
+    for section in ("sub_expressions", "slices"):
+        for sub_name, cases in (definition.get(section) or {}).items():
+            for index, equation in enumerate(cases or []):
+                yield from _equation_strings(f"{key_path}.{section}.{sub_name}[{index}]", equation)
+    if isinstance(definition.get("expression"), str):  # global expressions written without equations
+        yield "expression", f"{key_path}.expression", definition["expression"]
+
+
+def _equation_strings(key_path: str, equation: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+    if isinstance(equation.get("where"), str):
+        yield "where", f"{key_path}.where", equation["where"]
+    if isinstance(equation.get("expression"), str):
+        yield "expression", f"{key_path}.expression", equation["expression"]
