@@ -20,6 +20,8 @@ import xarray as xr
 import yaml
 
 from esmflow.errors import ModelError, closest_name
+from esmflow.math.engine.grammar import parse
+from esmflow.math.engine.tree import referenced_names
 
 BUILTIN_MATH_DIR = Path(__file__).parent
 SECTIONS = (
@@ -58,9 +60,7 @@ _FLOAT_RE = re.compile(
     |\.(?:nan|NaN|NAN))$""",
     re.X,
 )
-_MathYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789.")
-)
+_MathYamlLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789."))
 
 
 def read_math_yaml(text: str, source: str = "<math>") -> dict[str, Any]:
@@ -215,16 +215,15 @@ class MathDefinition:
 
     def known_names(self) -> set[str]:
         """Every declared parameter and lookup plus every name the active math strings mention."""
-        from esmflow.math.engine.tree import referenced_names  # engine imports schema; avoid a cycle
-        from esmflow.math.engine.grammar import parse
-
         names = set(self.parameters) | set(self.lookups)
         for kind, key_path, text in self.strings():
             names |= referenced_names(parse(text, kind, key_path=key_path))
         return names
 
 
-def _component_strings(key_path: str, definition: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
+def _component_strings(
+    key_path: str, definition: Mapping[str, Any]
+) -> Iterator[tuple[str, str, str]]:
     if isinstance(definition.get("where"), str):
         yield "where", f"{key_path}.where", definition["where"]
     for index, equation in enumerate(definition.get("equations") or []):
@@ -233,7 +232,9 @@ def _component_strings(key_path: str, definition: Mapping[str, Any]) -> Iterator
         for sub_name, cases in (definition.get(section) or {}).items():
             for index, equation in enumerate(cases or []):
                 yield from _equation_strings(f"{key_path}.{section}.{sub_name}[{index}]", equation)
-    if isinstance(definition.get("expression"), str):  # global expressions written without equations
+    if isinstance(
+        definition.get("expression"), str
+    ):  # global expressions written without equations
         yield "expression", f"{key_path}.expression", definition["expression"]
 
 

@@ -85,7 +85,7 @@ def _build_grammar() -> pp.ParserElement:
     boolean = (pp.CaselessKeyword("true") | pp.CaselessKeyword("false")).set_parse_action(
         lambda t: tree.Bool(t[0].lower() == "true")
     )
-    quoted = (pp.QuotedString("'", esc_char="\\") | pp.QuotedString('"', esc_char="\\"))
+    quoted = pp.QuotedString("'", esc_char="\\") | pp.QuotedString('"', esc_char="\\")
     quoted.set_parse_action(lambda t: tree.String(t[0]))
     config_ref = pp.Regex(r"config\.[A-Za-z_][\w.]*\w").set_parse_action(
         lambda t: tree.ConfigRef(t[0].removeprefix("config."))
@@ -104,9 +104,7 @@ def _build_grammar() -> pp.ParserElement:
     selection = pp.Group(identifier + equals + (_spanned(sub_expression) | expression))
     indexed = name + pp.Literal("[").leave_whitespace().suppress()
     indexed += pp.DelimitedList(selection) + pp.Suppress("]")
-    indexed.set_parse_action(
-        lambda t: tree.Indexed(t[0], tuple((sel[0], sel[1]) for sel in t[1:]))
-    )
+    indexed.set_parse_action(lambda t: tree.Indexed(t[0], tuple((sel[0], sel[1]) for sel in t[1:])))
 
     kwarg = pp.Group(identifier + equals + expression)
     call = identifier + pp.Literal("(").leave_whitespace().suppress()
@@ -148,7 +146,7 @@ def _build_grammar() -> pp.ParserElement:
 GRAMMAR = _build_grammar()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse_cached(text: str) -> tree.Node:
     return GRAMMAR.parse_string(text, parse_all=True)[0]
 
