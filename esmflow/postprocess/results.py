@@ -1,12 +1,60 @@
-"""Solution → results Dataset with Calliope names, inputs and provenance. (CONTRACT STUB)"""
+"""Solution → results Dataset: the inputs, plus every solved variable and expression, plus status.
+
+The results keep Calliope 0.7's names (`flow_cap`, `flow_out`, `cost`, …) on the inputs' own
+coordinates, so one file answers both "what went in" and "what came out". Each solved array carries
+the attribute `is_result = 1` so readers can tell results from inputs.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import xarray as xr
+import yaml
 
 from esmflow.backends.highs import SolveResult
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ZERO_THRESHOLD = 1e-10
+
+
+def stored_config(inputs: xr.Dataset) -> dict[str, Any]:
+    """The resolved model config (`init`, `build`, `solve`) stored as YAML text with the inputs."""
+    config = yaml.safe_load(inputs.attrs.get("config") or "") or {}
+    return config if isinstance(config, dict) else {}
+
+
+def zero_threshold(inputs: xr.Dataset) -> float:
+    """The model's `config.solve.zero_threshold`, read from the config stored with the inputs."""
+    solve = stored_config(inputs).get("solve") or {}
+    return float(solve.get("zero_threshold", DEFAULT_ZERO_THRESHOLD))
+
+
+def clean_solution(solution: xr.Dataset, threshold: float) -> xr.Dataset:
+    """Set values closer to zero than `threshold` to exactly zero (solver round-off, not decisions)."""
+    cleaned = solution.copy()
+    for name, values in solution.data_vars.items():
+        if values.dtype.kind == "f":
+            cleaned[name] = values.where(abs(values) >= threshold, 0.0).where(values.notnull())
+    return cleaned
 
 
 def make_results(inputs: xr.Dataset, solve_result: SolveResult) -> xr.Dataset:
     """Inputs plus solved variables/expressions (zero_threshold applied) plus status attrs."""
-    raise NotImplementedError
+    solution = clean_solution(solve_result.solution, zero_threshold(inputs))
+    clashes = sorted(set(solution.data_vars) & set(inputs.data_vars))
+    if clashes:
+        logger.warning("results replace inputs of the same name: %s", ", ".join(clashes))
+    results = inputs.copy()
+    for name, values in solution.data_vars.items():
+        results[name] = values.assign_attrs(is_result=1)
+    results.attrs.update(
+        termination=str(solve_result.termination),
+        objective=float(solve_result.objective),
+        solver=str(solve_result.solver),
+        solver_version=str(solve_result.solver_version),
+        solve_wall_time=float(solve_result.wall_time),
+    )
+    return results

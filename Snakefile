@@ -1,0 +1,31 @@
+# esmflow: least-cost energy-system optimisation from Calliope 0.7 YAML models.
+# `snakemake --cores all` runs every scenario in config/config.yaml's `run.scenarios`.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.27")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/preprocess.smk"
+include: "rules/model.smk"
+include: "rules/postprocess.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        expand(
+            rules.postprocess.output,
+            scenario=selected_scenarios(),
+        ),
+        expand(
+            rules.dump_provenance.output,
+            scenario=selected_scenarios(),
+        ),

@@ -1,0 +1,116 @@
+# Helpers for the rules: scenario lookup, parameter functions, the code hash. No rules here.
+
+import difflib
+import hashlib
+import os
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+ROOT = Path(workflow.basedir)
+
+
+
+wildcard_constraints:
+    scenario=r"[a-z0-9_-]+",
+
+
+def code_hash(package: Path) -> str:
+    """sha256 over the package's Python and YAML sources (the math files included).
+
+    Snakemake does not notice edits to an imported package, so rules that run model logic take
+    this hash as a param: an edit to the engine or the math re-runs exactly those rules.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".yml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+ESMFLOW_CODE_HASH = code_hash(ROOT / "esmflow")
+
+
+def selected_scenarios() -> list[str]:
+    """`run.scenarios`, each checked to exist with a model file that exists."""
+    problems = []
+    names = list(config["run"].get("scenarios") or [])
+    for name in names:
+        if name not in config["scenarios"]:
+            close = difflib.get_close_matches(name, list(config["scenarios"]), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            problems.append(
+                f"run.scenarios: '{name}' is not a key of `scenarios:`.{hint}"
+            )
+        elif not (ROOT / config["scenarios"][name]["model"]).is_file():
+            problems.append(
+                f"scenarios.{name}.model: file not found: {config['scenarios'][name]['model']}"
+            )
+    if not names:
+        problems.append("run.scenarios is empty: name at least one scenario to run.")
+    if problems:
+        raise WorkflowError(
+            "Invalid workflow configuration:\n  " + "\n  ".join(problems)
+        )
+    return names
+
+
+def scenario_config(name: str) -> dict:
+    """The scenario's settings (schema defaults already filled in at load time)."""
+    return config["scenarios"][name]
+
+
+def from_scenario(*keys: str):
+    """A `params:` function returning `scenario_config(wildcards.scenario)[keys[0]][keys[1]]…`."""
+
+    def lookup(wildcards):
+        value = scenario_config(wildcards.scenario)
+        for key in keys:
+            value = value[key]
+        return value
+
+    return lookup
+
+
+def model_file(wildcards) -> str:
+    """The scenario's model YAML file."""
+    return scenario_config(wildcards.scenario)["model"]
+
+
+def model_data_files(wildcards) -> list[str]:
+    """Every YAML and CSV file beside (or below) the model file: the model's data.
+
+    Listed as inputs so that editing any of them re-runs the scenario. Files a model imports from
+    outside its folder are not tracked (use `--forcerun prepare_inputs` after editing those).
+    A model file directly in the workflow folder only tracks itself.
+    """
+    model = ROOT / model_file(wildcards)
+    folder = model.parent.resolve()
+    if folder == ROOT.resolve():
+        return [model_file(wildcards)]
+    files = (
+        path
+        for path in folder.rglob("*")
+        if path.suffix in (".yaml", ".yml", ".csv")
+        and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+    return sorted(os.path.relpath(path, ROOT.resolve()) for path in files)
+
+
+def solver_threads(wildcards) -> int:
+    """Threads of the solve job: the scenario's `solver.threads`."""
+    return int(scenario_config(wildcards.scenario)["solver"]["threads"])
+
+
+def solve_memory(wildcards, input, attempt) -> int:
+    """MB for the solve job: a multiple of the stored program's size, more on each retry."""
+    return int(max(2000, 10 * input.size_mb) * attempt)
+
+
+def build_memory(wildcards, input, attempt) -> int:
+    """MB for the build job: a multiple of the model inputs' size, more on each retry."""
+    return int(max(2000, 40 * input.size_mb) * attempt)

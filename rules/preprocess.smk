@@ -1,0 +1,69 @@
+# Model YAML + CSV → inputs Dataset → with link distances → over the model's time steps.
+
+
+rule prepare_inputs:
+    input:
+        model=model_file,
+        data=model_data_files,
+    output:
+        inputs="results/{scenario}/inputs.nc",
+    log:
+        "logs/{scenario}/prepare_inputs.log",
+    benchmark:
+        "benchmarks/{scenario}/prepare_inputs.tsv"
+    conda:
+        "../envs/environment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        model=from_scenario("model"),
+        overrides=from_scenario("overrides"),
+        set=from_scenario("set"),
+        code=ESMFLOW_CODE_HASH,
+    script:
+        "../scripts/prepare_inputs.py"
+
+
+rule compute_distances:
+    input:
+        inputs=rules.prepare_inputs.output.inputs,
+    output:
+        inputs="results/{scenario}/inputs_with_distances.nc",
+        distances="results/{scenario}/distances.csv",
+    log:
+        "logs/{scenario}/compute_distances.log",
+    benchmark:
+        "benchmarks/{scenario}/compute_distances.tsv"
+    conda:
+        "../envs/environment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 15 * attempt,
+    params:
+        code=ESMFLOW_CODE_HASH,
+    script:
+        "../scripts/compute_distances.py"
+
+
+rule cluster_time:
+    input:
+        inputs=rules.compute_distances.output.inputs,
+    output:
+        inputs="results/{scenario}/model_inputs.nc",
+    log:
+        "logs/{scenario}/cluster_time.log",
+    benchmark:
+        "benchmarks/{scenario}/cluster_time.tsv"
+    conda:
+        "../envs/environment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 30 * attempt,
+    params:
+        code=ESMFLOW_CODE_HASH,
+    script:
+        "../scripts/cluster_time.py"

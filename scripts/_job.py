@@ -1,0 +1,146 @@
+"""Entry point and logging for rule scripts, under Snakemake or from the shell.
+
+Under Snakemake a script sees the `snakemake` object; run by hand it gets the same public
+attributes (`input`, `output`, `log`, `params`, `threads`, `wildcards`) parsed from argv, so every
+rule script can be tried out on its own:
+
+    python scripts/solve_model.py --input program=results/x/model.nc inputs=results/x/model_inputs.nc \
+        --output solution=s.nc status=s.yaml --log python=s.log solver=highs.log \
+        --params '{"solver": {"name": "highs", "options": {}}}' --threads 2
+
+Only public attributes are used, no Snakemake internals, so a new Snakemake release cannot break it.
+
+Importing this module puts the checkout's root first on `sys.path`, so rule scripts always run the
+`esmflow` beside them, whether or not (and wherever) esmflow is installed.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import yaml
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+if str(CHECKOUT) not in sys.path[:1]:
+    sys.path.insert(0, str(CHECKOUT))
+
+
+class _Named(list):
+    """Paths as a list with attribute access by name, as Snakemake's `input`/`output`/`log`."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(value for _, value in pairs)
+        self._names = dict(pairs)
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._names[name]
+        except KeyError as err:
+            raise AttributeError(name) from err
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._names.get(name, default)
+
+
+def _pairs(items: list[str]) -> list[tuple[str, str]]:
+    """`NAME=VALUE` → (NAME, VALUE); a bare `VALUE` becomes (`_<position>`, VALUE)."""
+    pairs = []
+    for position, item in enumerate(items):
+        name, has_name, value = item.partition("=")
+        pairs.append((name, value) if has_name else (f"_{position}", item))
+    return pairs
+
+
+def _read_params(text: str | None) -> dict[str, Any]:
+    """`--params`: a YAML file, or inline JSON."""
+    if not text:
+        return {}
+    path = Path(text)
+    params = yaml.safe_load(path.read_text()) if path.is_file() else json.loads(text)
+    if not isinstance(params, dict):
+        raise SystemExit(f"--params must be a mapping, got {type(params).__name__}")
+    return params
+
+
+def parse_job(
+    argv: list[str], description: str | None = None, rule: str = "job"
+) -> SimpleNamespace:
+    """Build a Snakemake-like job object from command-line arguments."""
+    parser = argparse.ArgumentParser(description=description)
+    for option in ("--input", "--output", "--log", "--wildcards"):
+        parser.add_argument(option, nargs="*", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--params", help="YAML file or inline JSON mapping")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    outputs, logs = _pairs(args.output), _pairs(args.log)
+    for _, path in outputs + logs:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SimpleNamespace(
+        input=_Named(_pairs(args.input)),
+        output=_Named(outputs),
+        log=_Named(logs),
+        params=SimpleNamespace(**_read_params(args.params)),
+        threads=args.threads,
+        wildcards=SimpleNamespace(**dict(_pairs(args.wildcards))),
+        rule=rule,
+    )
+
+
+def get_job(namespace: dict[str, Any]) -> Any:
+    """The `snakemake` object when run by Snakemake, else one parsed from `sys.argv`."""
+    if "snakemake" in namespace:
+        return namespace["snakemake"]
+    return parse_job(sys.argv[1:], namespace.get("__doc__"), Path(sys.argv[0]).stem)
+
+
+def _python_log(job: Any) -> str | None:
+    """The log file for Python messages: the `python` log if named, else the first one."""
+    log = job.log
+    named = log.get("python") if hasattr(log, "get") else None
+    return named or (log[0] if len(log) else None)
+
+
+def _is_model_error(error: BaseException) -> bool:
+    try:
+        from esmflow.errors import ModelError
+    except ImportError:
+        return False
+    return isinstance(error, ModelError)
+
+
+def configure_logging(job: Any) -> None:
+    """Log to the rule's log file and to stderr; warnings and uncaught errors land there too.
+
+    The level comes from the environment (`WORKFLOW_LOG_LEVEL`, default INFO), not from params,
+    so changing it never re-runs a rule.
+    """
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    path = _python_log(job)
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(path, mode="w"))
+    logging.basicConfig(
+        level=os.environ.get("WORKFLOW_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    logging.captureWarnings(True)
+
+    def log_uncaught(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, trace)
+            return
+        logger = logging.getLogger(getattr(job, "rule", "job"))
+        if _is_model_error(error):
+            # A modeller's mistake: the message says what to fix; a traceback would only hide it.
+            logger.error("%s: %s", kind.__name__, error)
+        else:
+            logger.error("uncaught exception", exc_info=(kind, error, trace))
+
+    sys.excepthook = log_uncaught

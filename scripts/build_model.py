@@ -1,0 +1,35 @@
+"""Build the optimisation program from the model inputs and their math; store it as netCDF."""
+
+import logging
+
+import xarray as xr
+from _job import configure_logging, get_job
+
+from esmflow.backends.program import Program
+from esmflow.io.results_file import atomic_path
+from esmflow.math.engine.build import build_program
+from esmflow.math.schema import MathDefinition
+from esmflow.options import BuildOptions
+from esmflow.postprocess.results import stored_config
+
+logger = logging.getLogger(__name__)
+
+
+def build(inputs: xr.Dataset) -> Program:
+    """The program of these inputs, with the math and `config.build` stored alongside them."""
+    options = BuildOptions.from_model_config(stored_config(inputs))
+    return build_program(inputs, MathDefinition.from_inputs(inputs), options)
+
+
+def main(job) -> None:
+    configure_logging(job)
+    with xr.open_dataset(job.input.inputs) as stored:
+        inputs = stored.load()
+    program = build(inputs)
+    with atomic_path(job.output.program) as temporary:
+        program.to_netcdf(temporary)
+    logger.info("built %s", program)
+
+
+if __name__ == "__main__":
+    main(get_job(globals()))

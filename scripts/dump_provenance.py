@@ -1,0 +1,21 @@
+"""Record what a scenario's results came from: config, code hash, git commit, package versions."""
+
+import logging
+
+from _job import configure_logging, get_job
+
+from esmflow.io.results_file import write_yaml
+from esmflow.postprocess.provenance import provenance_record
+
+logger = logging.getLogger(__name__)
+
+
+def main(job) -> None:
+    configure_logging(job)
+    record = provenance_record(job.params.scenario, dict(job.params.config), job.params.code)
+    write_yaml(record, job.output.provenance)
+    logger.info("git %s, esmflow code %s", record["git"]["commit"], record["esmflow_code_hash"])
+
+
+if __name__ == "__main__":
+    main(get_job(globals()))

@@ -1,0 +1,52 @@
+"""Write a scenario's results: results.nc (inputs + results + provenance), summary CSVs, plots."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+import yaml
+from _job import configure_logging, get_job
+
+from esmflow.backends.highs import SolveResult
+from esmflow.io.results_file import write_csv, write_netcdf
+from esmflow.postprocess import plots, summaries
+from esmflow.postprocess.provenance import provenance_attrs
+from esmflow.postprocess.results import make_results
+
+logger = logging.getLogger(__name__)
+
+
+def stored_solve_result(solution: xr.Dataset, status: dict[str, Any]) -> SolveResult:
+    """The solve's outcome as `solve_model` left it on disk (solution file + status file)."""
+    return SolveResult(
+        termination=status["termination"],
+        objective=float(status["objective"]),
+        solution=solution,
+        solver=status.get("solver", "unknown"),
+        solver_version=status.get("solver_version", "unknown"),
+        wall_time=float(status.get("wall_time_s", float("nan"))),
+    )
+
+
+def main(job) -> None:
+    configure_logging(job)
+    status = yaml.safe_load(Path(job.input.status).read_text())
+    with (
+        xr.open_dataset(job.input.inputs) as inputs,
+        xr.open_dataset(job.input.solution) as solution,
+    ):
+        results = make_results(inputs.load(), stored_solve_result(solution.load(), status))
+    results.attrs.update(provenance_attrs(job.params.scenario, job.params.config, job.params.code))
+    write_netcdf(results, job.output.results)
+    write_csv(summaries.capacities(results), job.output.capacities, index=False)
+    write_csv(summaries.costs_by_class(results), job.output.costs_by_class, index=False)
+    write_csv(summaries.costs_by_tech(results), job.output.costs_by_tech, index=False)
+    write_csv(summaries.flows_by_carrier(results), job.output.flows, index=False)
+    plots.save_figure(plots.plot_dispatch(results), job.output.dispatch)
+    plots.save_figure(plots.plot_capacity(results), job.output.capacity)
+    logger.info("objective %.10g; results in %s", status["objective"], job.output.results)
+
+
+if __name__ == "__main__":
+    main(get_job(globals()))
