@@ -10,7 +10,6 @@ from snakemake.exceptions import WorkflowError
 ROOT = Path(workflow.basedir)
 
 
-
 wildcard_constraints:
     scenario=r"[a-z0-9_-]+",
 

@@ -67,7 +67,7 @@ def _stack_dispatch(axes: plt.Axes, results: xr.Dataset, carrier: str) -> None:
         axes.stackplot(
             time,
             part.to_numpy().T,
-            labels=techs if with_labels else None,
+            labels=techs if with_labels else (),
             colors=colors if all(colors) else None,
             step="post",
         )

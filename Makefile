@@ -1,0 +1,37 @@
+# esmflow: `make run` solves the default scenarios, `make test` runs the tests, `make bench` times.
+# Each first makes sure .venv exists and matches envs/requirements.txt (re-installed when it changes).
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+CORES ?= all
+
+.PHONY: run test bench venv clean-results
+
+venv: $(STAMP)
+
+# esmflow itself is not installed: rule scripts and pytest import it from this checkout.
+$(STAMP): envs/requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r envs/requirements.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES)
+	@echo
+	@echo "Results (one folder per scenario in run.scenarios of config/config.yaml):"
+	@for folder in results/*/; do \
+		test -f "$$folder/results.nc" && echo "  $$folder  results.nc, solve_status.yaml, summaries/*.csv, plots/*.png, provenance/config.yaml"; \
+	done; true
+
+# pytest exits 5 when it collects no tests: not a failure of the code.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q || test $$? -eq 5
+
+bench: $(STAMP)
+	@test -d bench || { echo "bench/ is missing"; exit 1; }
+	$(BIN)/python bench/run.py
+
+clean-results:
+	rm -rf results/*/ logs/*/ benchmarks/*/

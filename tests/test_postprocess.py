@@ -1,0 +1,122 @@
+"""Postprocessing on a fake solution: results Dataset, summary tables, plots, provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+
+from esmflow.backends.highs import SolveResult
+from esmflow.postprocess import plots, summaries
+from esmflow.postprocess.provenance import git_state, provenance_attrs, provenance_record
+from esmflow.postprocess.results import make_results, stored_config, zero_threshold
+
+
+@pytest.fixture
+def results(fake_inputs: xr.Dataset, fake_solution: xr.Dataset) -> xr.Dataset:
+    solve_result = SolveResult(
+        termination="optimal",
+        objective=140.0,
+        solution=fake_solution,
+        solver="highs",
+        solver_version="1.15.1",
+        wall_time=0.25,
+    )
+    return make_results(fake_inputs, solve_result)
+
+
+def test_results_hold_inputs_results_and_status(results: xr.Dataset, fake_inputs: xr.Dataset) -> None:
+    assert set(fake_inputs.data_vars) <= set(results.data_vars)
+    assert results["flow_cap"].attrs["is_result"] == 1
+    assert "is_result" not in results["flow_cap_max"].attrs
+    assert results.attrs["termination"] == "optimal"
+    assert results.attrs["objective"] == 140.0
+    assert results.attrs["solver_version"] == "1.15.1"
+    assert results.attrs["model_files"] == fake_inputs.attrs["model_files"]
+
+
+def test_zero_threshold_cleans_round_off_only(results: xr.Dataset) -> None:
+    # battery's cost 1e-12 is below the model's zero_threshold 1e-10: exactly zero; NaN stays NaN
+    assert results["cost"].sel(nodes="south", techs="battery", costs="monetary") == 0.0
+    assert results["cost"].sel(nodes="north", techs="solar").isnull().all()
+    assert results["cost"].sel(nodes="north", techs="gas", costs="monetary") == 100.0
+
+
+def test_stored_config_and_threshold(fake_inputs: xr.Dataset) -> None:
+    assert stored_config(fake_inputs)["init"]["distance_unit"] == "km"
+    assert zero_threshold(fake_inputs) == 1e-10
+    assert zero_threshold(fake_inputs.assign_attrs(config="")) == 1e-10
+
+
+def test_capacities_by_node_and_tech(results: xr.Dataset) -> None:
+    table = summaries.capacities(results)
+    assert list(table.columns) == ["variable", "nodes", "techs", "carriers", "value"]
+    flow_cap = table[table["variable"] == "flow_cap"].set_index(["nodes", "techs"])["value"]
+    # gas 50 @north; solar 80, battery 20 @south; the line 30 at both ends: 5 rows
+    assert len(flow_cap) == 5
+    assert flow_cap[("north", "gas")] == 50.0
+    storage = table[table["variable"] == "storage_cap"]
+    assert storage[["nodes", "techs", "carriers", "value"]].values.tolist() == [["south", "battery", "", 100.0]]
+
+
+def test_costs_by_class_and_tech(results: xr.Dataset) -> None:
+    by_class = summaries.costs_by_class(results)
+    assert by_class.to_dict("records") == [{"costs": "monetary", "value": pytest.approx(140.0)}]
+    by_tech = summaries.costs_by_tech(results).set_index("techs")["value"]
+    assert by_tech.to_dict() == {"gas": 100.0, "solar": 40.0}
+
+
+def test_flows_are_weighted_by_timestep_weights(results: xr.Dataset) -> None:
+    table = summaries.flows_by_carrier(results).set_index("techs")
+    # gas: 10 per step, weights 1 + 1 + 2 + 2 = 6 → 60; demand: 9 × 6 = 54
+    assert table.loc["gas", "flow_out"] == pytest.approx(60.0)
+    assert table.loc["demand_power", "flow_in"] == pytest.approx(54.0)
+    assert set(table.index) == {"gas", "demand_power"}
+
+
+def test_distance_table_names_the_unit(fake_inputs: xr.Dataset) -> None:
+    table = summaries.distance_table(fake_inputs)
+    assert table.to_dict("records") == [
+        {"techs": "north_to_south", "link_from": "north", "link_to": "south", "distance_km": 504.6}
+    ]
+
+
+def test_dispatch_table_nets_flows_and_leaves_out_links(results: xr.Dataset) -> None:
+    table = plots.dispatch_table(results, "power")
+    assert list(table.columns) == ["demand_power", "gas"]
+    assert (table["gas"] == 10.0).all() and (table["demand_power"] == -9.0).all()
+
+
+def test_plots_are_written_as_png(results: xr.Dataset, tmp_path: Path) -> None:
+    plots.save_figure(plots.plot_dispatch(results), tmp_path / "dispatch.png")
+    plots.save_figure(plots.plot_capacity(results), tmp_path / "capacity.png")
+    for name in ("dispatch.png", "capacity.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["capacity.png", "dispatch.png"]
+
+
+def test_capacity_table_leaves_out_links(results: xr.Dataset) -> None:
+    table = plots.capacity_table(results)
+    assert list(table.columns) == ["battery", "gas", "solar"]
+    assert table.loc["south", "solar"] == 80.0
+
+
+def test_provenance_record_and_attrs(tmp_path: Path) -> None:
+    config = {"model": "m.yaml", "solver": {"name": "highs", "threads": 2}}
+    record = provenance_record("base", config, "abc123", folder=tmp_path)
+    assert record["config"] == config
+    assert record["git"] == {"commit": "unknown", "dirty": None}  # tmp_path is no checkout
+    assert record["versions"]["xarray"] == xr.__version__
+    attrs = provenance_attrs("base", config, "abc123", folder=tmp_path)
+    assert all(isinstance(value, str) for value in attrs.values())
+    assert yaml.safe_load(attrs["workflow_config"]) == config
+
+
+def test_git_state_of_this_checkout() -> None:
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    state = git_state(root)
+    assert len(state["commit"]) == 40 and isinstance(state["dirty"], bool)

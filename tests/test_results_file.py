@@ -1,0 +1,57 @@
+"""Atomic result files: a reader sees the old file or the whole new one, never a partial one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+
+from esmflow.io.results_file import atomic_path, write_csv, write_netcdf, write_yaml
+
+
+def test_netcdf_round_trip_keeps_bools_strings_and_attrs(tmp_path: Path) -> None:
+    dataset = xr.Dataset(
+        {
+            "flow_cap_max": (("techs",), [1.5, np.nan]),
+            "active": (("techs",), [True, False]),
+            "base_tech": (("techs",), ["supply", ""]),
+        },
+        coords={"techs": ["gas", "solar"]},
+        attrs={"config": "init: {}\n"},
+    )
+    path = tmp_path / "sub" / "inputs.nc"
+    write_netcdf(dataset, path)
+    with xr.open_dataset(path) as back:
+        xr.testing.assert_identical(back.load(), dataset)
+    assert [p.name for p in path.parent.iterdir()] == ["inputs.nc"]
+
+
+def test_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "status.yaml"
+    write_yaml({"termination": "optimal"}, path)
+    with pytest.raises(RuntimeError), atomic_path(path) as temporary:
+        temporary.write_text("half a fi")
+        raise RuntimeError("crash while writing")
+    assert yaml.safe_load(path.read_text()) == {"termination": "optimal"}
+    assert [p.name for p in tmp_path.iterdir()] == ["status.yaml"]
+
+
+def test_rewrite_of_a_file_opened_from_disk(tmp_path: Path) -> None:
+    # Writing a Dataset read from another netCDF must not trip over its stored encodings.
+    first = tmp_path / "a.nc"
+    write_netcdf(xr.Dataset({"x": ("t", np.arange(3.0))}), first)
+    with xr.open_dataset(first) as stored:
+        write_netcdf(stored.load() * 2, tmp_path / "b.nc")
+    with xr.open_dataset(tmp_path / "b.nc") as back:
+        assert back["x"].values.tolist() == [0.0, 2.0, 4.0]
+
+
+def test_csv_and_yaml(tmp_path: Path) -> None:
+    write_csv(pd.DataFrame({"techs": ["gas"], "value": [1.0]}), tmp_path / "t.csv", index=False)
+    assert (tmp_path / "t.csv").read_text() == "techs,value\ngas,1.0\n"
+    write_yaml({"b": 1, "a": [1, 2]}, tmp_path / "s.yaml")
+    assert (tmp_path / "s.yaml").read_text() == "b: 1\na:\n- 1\n- 2\n"

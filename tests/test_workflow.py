@@ -1,0 +1,134 @@
+"""The Snakemake workflow: its DAG, its profiles, its lint, and a whole run on the tiny model.
+
+Every run happens in a private copy of the repo (`repo_copy`), never in the developer's results/.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xarray as xr
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--configfile", "tests/config.tiny.yaml"]
+
+# What a finished scenario leaves in results/{scenario}/.
+OUTPUTS = [
+    "inputs.nc",
+    "inputs_with_distances.nc",
+    "distances.csv",
+    "model_inputs.nc",
+    "model.nc",
+    "solution.nc",
+    "solve_status.yaml",
+    "results.nc",
+    "summaries/capacities.csv",
+    "summaries/costs_by_class.csv",
+    "summaries/costs_by_tech.csv",
+    "summaries/flows_by_carrier.csv",
+    "plots/dispatch.png",
+    "plots/capacity.png",
+    "provenance/config.yaml",
+]
+
+pytestmark = pytest.mark.slow
+
+
+def snakemake(folder: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the pinned Snakemake in `folder`; output captured for the assertion message."""
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=folder, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def report(done: subprocess.CompletedProcess) -> str:
+    return f"exit {done.returncode}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-6000:]}"
+
+
+def test_dry_run_plans_every_step(repo_copy: Path) -> None:
+    done = snakemake(repo_copy, "-n", *TINY)
+    assert done.returncode == 0, report(done)
+    for rule in ("prepare_inputs", "compute_distances", "cluster_time", "build_model",
+                 "solve_model", "postprocess", "dump_provenance"):
+        assert f"rule {rule}:" in done.stdout, rule
+
+
+def test_default_config_dry_run(repo_copy: Path) -> None:
+    done = snakemake(repo_copy, "-n")
+    assert done.returncode == 0, report(done)
+
+
+def test_slurm_profile_parses(repo_copy: Path) -> None:
+    # Without the SLURM executor plugin (only installed on clusters) the profile's other settings
+    # are still checked: the command line's `--executor local` replaces just that one key.
+    has_plugin = importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None
+    executor = [] if has_plugin else ["--executor", "local"]
+    done = snakemake(repo_copy, "-n", "--workflow-profile", "profiles/slurm", *executor, *TINY)
+    assert done.returncode == 0, report(done)
+    assert "slurm_partition=standard" in done.stdout
+
+
+def test_lint_and_format() -> None:
+    done = snakemake(ROOT, "--lint")
+    assert done.returncode == 0, report(done)
+    formatted = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "rules/"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert formatted.returncode == 0, formatted.stderr
+
+
+def test_unknown_scenario_fails_before_any_job(repo_copy: Path) -> None:
+    done = snakemake(repo_copy, "-n", "--config", "run={'scenarios': ['nationl_week']}")
+    assert done.returncode != 0
+    assert "Did you mean 'national_week'?" in done.stdout + done.stderr
+
+
+def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
+    done = snakemake(repo_copy, "--cores", "2", *TINY)
+    assert done.returncode == 0, report(done)
+    folder = repo_copy / "results" / "tiny"
+    missing = [name for name in OUTPUTS if not (folder / name).is_file()]
+    assert not missing, missing
+
+    status = yaml.safe_load((folder / "solve_status.yaml").read_text())
+    assert status["termination"] == "optimal"
+    # Calliope 0.7.0 with HiGHS gives 150.93498019705828 for this model
+    assert status["objective"] == pytest.approx(150.93498019705828, rel=1e-6)
+    assert status["solver"] == "highs" and status["threads"] == 2
+
+    with xr.open_dataset(folder / "results.nc") as results:
+        assert {"sink_use_equals", "timestep_weights"} <= set(results.data_vars)  # inputs
+        assert results["flow_cap"].attrs["is_result"] == 1  # results
+        assert results["storage_cap"].sel(nodes="south", techs="battery") == pytest.approx(200.0)
+        for attr in ("config", "model_files", "workflow_config", "package_versions",
+                     "git_commit", "esmflow_code_hash", "termination"):
+            assert attr in results.attrs, attr
+        assert "model.yaml" in results.attrs["model_files"]
+
+    distances = (folder / "distances.csv").read_text()
+    assert "north_to_south" in distances and "distance_km" in distances
+    assert (folder / "plots" / "dispatch.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Solving" in (repo_copy / "logs" / "tiny" / "solve_model_solver.log").read_text() or (
+        repo_copy / "logs" / "tiny" / "solve_model_solver.log"
+    ).stat().st_size > 0
+
+    again = snakemake(repo_copy, "-n", *TINY)
+    assert again.returncode == 0, report(again)
+    assert "Nothing to be done" in again.stdout + again.stderr, report(again)
+
+
+def test_bad_model_stops_in_prepare_inputs(repo_copy: Path) -> None:
+    model = repo_copy / "tests" / "data" / "tiny" / "model.yaml"
+    model.write_text(model.read_text().replace("    flow_out_eff: 0.5\n", "    flow_out_eff: -0.5\n"))
+    done = snakemake(repo_copy, "--cores", "1", *TINY, "results/tiny/inputs.nc")
+    assert done.returncode != 0
+    log = (repo_copy / "logs" / "tiny" / "prepare_inputs.log").read_text()
+    assert "ModelError" in log and "flow_out_eff" in log and "Traceback" not in log
+    assert not (repo_copy / "results" / "tiny" / "inputs.nc").exists()
