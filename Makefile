@@ -19,11 +19,8 @@ $(STAMP): envs/requirements.txt
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
-	@echo
-	@echo "Results (one folder per scenario in run.scenarios of config/config.yaml):"
-	@for folder in results/*/; do \
-		test -f "$$folder/results.nc" && echo "  $$folder  results.nc, solve_status.yaml, summaries/*.csv, plots/*.png, provenance/config.yaml"; \
-	done; true
+	@$(BIN)/python -c "import yaml; names = yaml.safe_load(open('config/config.yaml'))['run']['scenarios']; \
+	print('\nResults:'); [print(f'  results/{n}/   results.nc, solve_status.yaml, summaries/*.csv, plots/*.png, provenance/config.yaml') for n in names]"
 
 # pytest exits 5 when it collects no tests: not a failure of the code.
 test: $(STAMP)
