@@ -1,10 +1,28 @@
-"""Read a Calliope 0.7 model definition: imports, overrides/scenarios, `set` values. (CONTRACT STUB)"""
+"""Read a Calliope 0.7 model definition: imports, overrides/scenarios, `set` values.
+
+The order of priority is Calliope's: the files (the model file over what it imports), then the
+named overrides in the order given (a scenario expands to its list of overrides), then `set_values`
+last. Templates and data tables are left for `prepare_inputs`, so an override may still change a
+template or a table's definition.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from esmflow.errors import ModelError, closest_name
+from esmflow.io.yaml_files import (
+    expand_dotted,
+    merge,
+    read_yaml_file,
+    set_dotted,
+    sha256_of,
+    union_no_overlap,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +40,133 @@ class ModelDefinition:
     files: dict[str, str] = field(default_factory=dict)
 
 
-def read_model(path: str | Path, overrides: list[str] | tuple[str, ...] = (), set_values: dict[str, Any] | None = None) -> ModelDefinition:
-    """Read `path`, merge its imports, apply the named overrides/scenarios in order, then `set_values`."""
-    raise NotImplementedError
+def read_model(
+    path: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    set_values: dict[str, Any] | None = None,
+) -> ModelDefinition:
+    """Read `path`, merge its imports, apply the named overrides/scenarios in order, then `set_values`.
+
+    Parameters
+    ----------
+    path
+        The model YAML file; `import:` entries are relative to the file that names them.
+    overrides
+        Names of entries of the model's `overrides:` or `scenarios:` sections, applied in order.
+        A scenario is a list of override (or scenario) names.
+    set_values
+        Dotted keys and their values (``{"config.init.subset.timesteps": None}``), applied last.
+
+    Raises
+    ------
+    ModelError
+        A missing or unparsable file, an import clash or an unknown override name.
+    """
+    model_path = Path(path).resolve()
+    files: dict[str, str] = {}
+    data = _read_with_imports(model_path, files, stack=())
+    override_defs = data.pop("overrides", None) or {}
+    scenario_defs = data.pop("scenarios", None) or {}
+    names = _expand_override_names(list(overrides), override_defs, scenario_defs)
+    for name in names:
+        override = override_defs[name]
+        if not isinstance(override, Mapping):
+            raise ModelError(
+                "An override must be a mapping of keys to new values",
+                file=str(model_path),
+                key_path=f"overrides.{name}",
+                got=repr(override),
+            )
+        override = _resolve_override_imports(dict(override), model_path, files, name)
+        data = merge(data, override)
+    for key, value in (set_values or {}).items():
+        set_dotted(data, str(key), expand_dotted(copy.deepcopy(value)))
+    return ModelDefinition(model_path, data, tuple(names), files)
+
+
+def _read_with_imports(
+    path: Path, files: dict[str, str], stack: tuple[Path, ...]
+) -> dict[str, Any]:
+    """Read `path` and, depth first, the files it imports; the importing file's keys must be new."""
+    if path in stack:
+        chain = " → ".join(p.name for p in (*stack, path))
+        raise ModelError("Circular import", file=str(path), key_path="import", got=chain)
+    data = read_yaml_file(path)
+    files[str(path)] = sha256_of(path)
+    imports = data.pop("import", None) or []
+    if isinstance(imports, str):
+        imports = [imports]
+    if not isinstance(imports, list):
+        raise ModelError("`import` must be a list of file paths", file=str(path), key_path="import")
+    for entry in imports:
+        imported_path = (path.parent / str(entry)).resolve()
+        if not imported_path.is_file():
+            raise ModelError(
+                "Imported file not found",
+                file=str(path),
+                key_path="import",
+                got=str(entry),
+                expected=f"a path relative to {path.parent}",
+            )
+        imported = _read_with_imports(imported_path, files, (*stack, path))
+        data = union_no_overlap(data, imported, source=str(imported_path))
+    return data
+
+
+def _resolve_override_imports(
+    override: dict[str, Any], model_path: Path, files: dict[str, str], name: str
+) -> dict[str, Any]:
+    """An override may `import:` files too (relative to the model file); they sit under it."""
+    imports = override.pop("import", None) or []
+    for entry in [imports] if isinstance(imports, str) else imports:
+        imported_path = (model_path.parent / str(entry)).resolve()
+        if not imported_path.is_file():
+            raise ModelError(
+                "Imported file not found",
+                file=str(model_path),
+                key_path=f"overrides.{name}.import",
+                got=str(entry),
+            )
+        override = merge(_read_with_imports(imported_path, files, (model_path,)), override)
+    return override
+
+
+def _expand_override_names(
+    requested: Sequence[str],
+    override_defs: Mapping[str, Any],
+    scenario_defs: Mapping[str, Any],
+    stack: tuple[str, ...] = (),
+) -> list[str]:
+    """Expand scenario names into override names, keeping the order given."""
+    names: list[str] = []
+    for requested_name in requested:
+        for name in (
+            str(requested_name).split(",") if "," in str(requested_name) else [requested_name]
+        ):
+            name = str(name).strip()
+            if name in scenario_defs:
+                if name in stack:
+                    raise ModelError(
+                        "A scenario refers to itself",
+                        key_path=f"scenarios.{name}",
+                        got=" → ".join(stack),
+                    )
+                members = scenario_defs[name]
+                members = [members] if isinstance(members, str) else list(members or [])
+                names.extend(
+                    _expand_override_names(members, override_defs, scenario_defs, (*stack, name))
+                )
+            elif name in override_defs:
+                names.append(name)
+            else:
+                known = [*override_defs, *scenario_defs]
+                raise ModelError(
+                    f"Unknown override or scenario '{name}'",
+                    key_path=f"scenarios.{stack[-1]}" if stack else "overrides",
+                    expected="a name defined under `overrides:` or `scenarios:` ("
+                    + (", ".join(sorted(known)) or "none defined")
+                    + ")",
+                    got=name,
+                    closest=closest_name(name, known),
+                )
+    return names

@@ -1,19 +1,256 @@
-"""Turn a model definition into the validated inputs Dataset. (CONTRACT STUB)"""
+"""Turn a model definition into the validated inputs Dataset (THE INPUTS CONTRACT).
+
+Steps, as Calliope 0.7.0 `read_yaml` + model initialisation: expand templates → resolve config and
+load the math → read data tables → place techs at nodes → combine every parameter's definitions
+→ check them (all problems reported together) → `active` and clean-up (values only where a tech is
+active at a node with that carrier; unused nodes, techs, carriers and empty parameters dropped) →
+time subset / resample → `timestep_resolution` and `timestep_weights` → provenance attributes.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import xarray as xr
+import yaml
 
+from esmflow.errors import ModelError, ProblemCollector
 from esmflow.io.read_model import ModelDefinition
+from esmflow.io.yaml_files import parse_yaml
+from esmflow.math.schema import MathDefinition, load_math
+from esmflow.preprocess.checks import check_definitions, check_top_level_keys, parameter_kinds
+from esmflow.preprocess.config import check_math_paths, math_paths_of, resolve_config
+from esmflow.preprocess.data_tables import load_data_tables
+from esmflow.preprocess.parameters import ParameterDefinitions
+from esmflow.preprocess.techs_nodes import (
+    Layout,
+    add_table_definitions,
+    add_yaml_definitions,
+    build_layout,
+)
+from esmflow.preprocess.templates import resolve_templates
+from esmflow.preprocess.time import add_time_parameters, resample_time, subset_time
+
+DEFINITION_DIMS = ("nodes", "techs", "carriers")  # dims of the "is defined here" matrix
 
 
 def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
-    """Resolve templates, nodes, data tables and math; validate; return Calliope-named inputs."""
-    raise NotImplementedError
+    """Resolve templates, nodes, data tables and math; validate; return Calliope-named inputs.
+
+    Raises
+    ------
+    ModelError
+        Every problem found in the definition and its data, listed together.
+    """
+    problems = ProblemCollector()
+    model = resolve_templates(definition.data, source=str(definition.path))
+    check_top_level_keys(model, problems)
+    config = resolve_config(model.get("config"), problems)
+    init = config["init"]
+    math = _load_model_math(init, definition, problems)
+    problems.raise_if_any()
+    pivots = _pivot_dims(math)
+    files = dict(definition.files)
+    tables = load_data_tables(
+        model.get("data_tables") or {}, definition.path.parent, files, problems
+    )
+    layout = build_layout(model, tables, pivots, problems)
+    definitions = ParameterDefinitions()
+    add_table_definitions(definitions, tables, problems)
+    add_yaml_definitions(
+        definitions,
+        layout,
+        model.get("data_definitions") or {},
+        pivots,
+        bool(init["broadcast_input_data"]),
+        problems,
+    )
+    kinds = parameter_kinds(definitions, math)
+    check_definitions(definitions, layout, kinds, math, problems)
+    problems.raise_if_any()
+
+    inputs = _combine(definitions, layout, kinds)
+    inputs = _apply_active(inputs, layout)
+    inputs = drop_undefined(inputs, _definition_matrix(inputs), mask_values=True)
+    inputs = _select_time(inputs, init, math)
+    inputs = add_time_parameters(inputs)
+    inputs.attrs = {
+        "name": str(init.get("name") or ""),
+        "config": yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+        "math": math.to_yaml(),
+        "model_files": json.dumps(files, sort_keys=True),
+        "applied_overrides": json.dumps(list(definition.applied_overrides)),
+    }
+    return inputs
 
 
 def resolved_config(inputs: xr.Dataset) -> dict[str, Any]:
     """The model's resolved `config` mapping (`init`, `build`, `solve`) stored with the inputs."""
-    raise NotImplementedError
+    if "config" not in inputs.attrs:
+        raise ModelError(
+            "The inputs carry no config (attribute 'config' missing)",
+            expected="inputs from prepare_inputs",
+        )
+    return parse_yaml(str(inputs.attrs["config"]), source="inputs.attrs['config']")
+
+
+def _load_model_math(
+    init: Mapping[str, Any], definition: ModelDefinition, problems: ProblemCollector
+) -> MathDefinition:
+    """Base math, the mode's math, then `extra_math` (built-in names or `math_paths` keys)."""
+    paths = math_paths_of(init, definition.path.parent)
+    try:
+        check_math_paths(paths)
+        math = load_math(list(init["extra_math"]), paths, mode=str(init["mode"]))
+    except ModelError as err:
+        problems.extend(err)
+        return MathDefinition({})
+    for path in paths.values():
+        if path.is_file():
+            from esmflow.io.yaml_files import sha256_of
+
+            definition.files.setdefault(str(path), sha256_of(path))
+    return math
+
+
+def _pivot_dims(math: MathDefinition) -> dict[str, str]:
+    """Lookups whose YAML value names items of a dimension (`carrier_in: [gas]` → carriers)."""
+    pivots = {"carrier_in": "carriers", "carrier_out": "carriers", "carrier_export": "carriers"}
+    for name, lookup in math.lookups.items():
+        if isinstance(lookup, Mapping) and lookup.get("pivot_values_to_dim"):
+            pivots[str(name)] = str(lookup["pivot_values_to_dim"])
+    return pivots
+
+
+def _coords(definitions: ParameterDefinitions, layout: Layout) -> dict[str, Any]:
+    labels = definitions.labels_by_dim()
+    labels["nodes"] = labels.get("nodes", set()) | set(layout.nodes)
+    labels["techs"] = labels.get("techs", set()) | set(layout.techs)
+    coords: dict[str, Any] = {}
+    for dim, items in labels.items():
+        if dim == "timesteps":
+            coords[dim] = pd.DatetimeIndex(sorted(items)).astype("datetime64[ns]")
+        else:
+            coords[dim] = np.array(sorted(str(i) for i in items), dtype=str)
+    return coords
+
+
+def _combine(
+    definitions: ParameterDefinitions, layout: Layout, kinds: Mapping[str, str]
+) -> xr.Dataset:
+    """One typed array per parameter: float (NaN undefined), bool (False undefined), str ("" undefined)."""
+    coords = _coords(definitions, layout)
+    variables: dict[str, xr.DataArray] = {}
+    for name in definitions.names():
+        array = definitions.assemble(name, coords)
+        kind = kinds.get(name, "float")
+        if kind == "bool" and name != "active":
+            array = array.fillna(False).astype(bool)
+        elif kind == "string":
+            array = xr.where(array.notnull(), array.astype(str), "").astype(str)
+        elif kind == "float":
+            array = array.astype(float)
+        variables[name] = array
+    return xr.Dataset(variables, coords={d: coords[d] for d in ("nodes", "techs")})
+
+
+def _apply_active(inputs: xr.Dataset, layout: Layout) -> xr.Dataset:
+    """`active`(nodes, techs): placed there, not switched off at tech, node-tech or node level."""
+    pairs = layout.placements()
+    placed = xr.zeros_like(
+        xr.DataArray(
+            np.zeros((inputs.sizes["nodes"], inputs.sizes["techs"]), dtype=bool),
+            coords=[inputs.nodes, inputs.techs],
+        )
+    )
+    if pairs:
+        nodes, techs = zip(*pairs, strict=True)
+        flags = pd.Series(
+            True, index=pd.MultiIndex.from_arrays([nodes, techs], names=["nodes", "techs"])
+        )
+        placed = xr.DataArray.from_series(flags).reindex_like(placed).fillna(False).astype(bool)
+    switched = inputs["active"] if "active" in inputs else xr.DataArray(True)
+    switched = switched.where(switched.notnull(), True).astype(bool)
+    node_on = xr.DataArray(
+        [node not in layout.inactive_nodes for node in inputs.nodes.values], coords=[inputs.nodes]
+    )
+    inputs["active"] = (placed & switched & node_on).transpose("nodes", "techs")
+    for name in ("carrier_in", "carrier_out"):
+        if name in inputs and "nodes" not in inputs[name].dims:
+            inputs[name] = inputs[name].broadcast_like(inputs.nodes)
+    return inputs
+
+
+def _definition_matrix(inputs: xr.Dataset) -> xr.DataArray:
+    """(nodes, techs, carriers): the tech is active at the node and has that carrier in or out."""
+    has_carrier = xr.DataArray(False)
+    for name in ("carrier_in", "carrier_out"):
+        if name in inputs:
+            has_carrier = has_carrier | inputs[name]
+    return (has_carrier & inputs["active"]).transpose(
+        *[d for d in DEFINITION_DIMS if d in has_carrier.dims or d in inputs["active"].dims]
+    )
+
+
+def drop_undefined(inputs: xr.Dataset, defined: xr.DataArray, mask_values: bool) -> xr.Dataset:
+    """Blank values where nothing is defined, drop unused dimension items and empty variables."""
+    if mask_values:
+        for name, variable in inputs.data_vars.items():
+            other = [d for d in defined.dims if d not in variable.dims]
+            mask = defined.any(other) if other else defined
+            inputs[name] = _blank(variable, mask)
+    keep = {dim: defined.any([d for d in defined.dims if d != dim]) for dim in defined.dims}
+    inputs = inputs.isel({dim: np.flatnonzero(flags.values) for dim, flags in keep.items()})
+    empty = [name for name, variable in inputs.data_vars.items() if _is_empty(variable)]
+    return inputs.drop_vars(empty)
+
+
+def _blank(variable: xr.DataArray, mask: xr.DataArray) -> xr.DataArray:
+    if variable.dtype == bool:
+        return (variable & mask).transpose(*variable.dims, ...)
+    if variable.dtype.kind == "U":
+        return xr.where(mask, variable, "").transpose(*variable.dims, ...).astype(variable.dtype)
+    return variable.where(mask).transpose(*variable.dims, ...)
+
+
+def _is_empty(variable: xr.DataArray) -> bool:
+    if variable.dtype == bool:
+        return False
+    if variable.dtype.kind == "U":
+        return not (variable != "").any()
+    return bool(variable.isnull().all())
+
+
+def _select_time(inputs: xr.Dataset, init: Mapping[str, Any], math: MathDefinition) -> xr.Dataset:
+    """Subset and resample time steps as config.init asks; drop links left with one end."""
+    if "timesteps" not in inputs.dims:
+        raise ModelError(
+            "The model has no time series: at least one input must be indexed over `timesteps`",
+            expected="a data table with a timesteps dimension",
+        )
+    subset = (init.get("subset") or {}).get("timesteps")
+    if subset is not None:
+        inputs = subset_time(inputs, subset)
+    if "link_from" in inputs:
+        is_link = inputs["link_from"] != ""
+        ends = inputs["active"].sum("nodes")
+        hanging = (is_link & (ends == 1)).values
+        inputs = inputs.isel(techs=np.flatnonzero(~hanging))
+    inputs = drop_undefined(inputs, inputs["active"], mask_values=False)
+    frequency = (init.get("resample") or {}).get("timesteps")
+    if frequency is not None:
+        inputs = resample_time(inputs, str(frequency), _resample_methods(math))
+    return inputs
+
+
+def _resample_methods(math: MathDefinition) -> dict[str, str]:
+    methods: dict[str, str] = {}
+    for section in (math.parameters, math.lookups):
+        for name, declaration in section.items():
+            if isinstance(declaration, Mapping):
+                methods[str(name)] = str(declaration.get("resample_method", "first"))
+    return methods

@@ -1,8 +1,103 @@
-"""Time clustering of the inputs (a pass-through until representative periods land). (CONTRACT STUB)"""
+"""Time steps of the inputs: subset, resample, resolution and weights; clustering (pass-through).
+
+`config.init.subset.timesteps: [start, end]` keeps an inclusive range and accepts partial dates as
+Calliope does ("2005-01" is all of January; an end date "2005-01-05" includes that whole day).
+`config.init.resample.timesteps: "6h"` aggregates each time-varying input with the method its math
+declares (`resample_method`: `sum` for flows such as `sink_use_equals`, `mean` for efficiencies
+and prices, `first` otherwise), then `timestep_resolution` is the length of each new step in hours.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
 import xarray as xr
+
+from esmflow.errors import ModelError
+
+RESAMPLE_METHODS = ("sum", "mean", "first")
+
+
+def subset_time(inputs: xr.Dataset, subset: Any) -> xr.Dataset:
+    """Keep the inclusive time range `subset` (two ISO 8601 strings, partial dates allowed)."""
+    key_path = "config.init.subset.timesteps"
+    if not isinstance(subset, list | tuple) or len(subset) != 2:
+        raise ModelError(
+            "A time subset is a list of two timestamps",
+            key_path=key_path,
+            expected="[start, end]",
+            got=repr(subset),
+        )
+    try:
+        start, end = (pd.Timestamp(str(item)) for item in subset)
+    except ValueError as err:
+        raise ModelError(
+            "A time subset must be ISO 8601 timestamps (up to YYYY-MM-DD HH:MM:SS)",
+            key_path=key_path,
+            got=repr(subset),
+        ) from err
+    timesteps = inputs.indexes["timesteps"]
+    first, last = timesteps[0], timesteps[-1]
+    if end.date() < first.date() or start.date() > last.date():
+        raise ModelError(
+            "The time subset lies outside the time series data",
+            key_path=key_path,
+            expected=f"dates within [{first}, {last}]",
+            got=repr(list(subset)),
+        )
+    subsetted = inputs.sel(timesteps=slice(str(subset[0]), str(subset[1])))
+    if subsetted.sizes["timesteps"] == 0:
+        raise ModelError(
+            "The time subset selects no time step", key_path=key_path, got=repr(list(subset))
+        )
+    return subsetted
+
+
+def resample_time(inputs: xr.Dataset, frequency: str, methods: Mapping[str, str]) -> xr.Dataset:
+    """Aggregate every time-varying variable to `frequency` with its declared method."""
+    try:
+        resampled_steps = inputs.timesteps.resample(timesteps=frequency).first()
+    except (ValueError, TypeError) as err:
+        raise ModelError(
+            f"Unknown resampling frequency '{frequency}'",
+            key_path="config.init.resample.timesteps",
+            expected="a pandas frequency such as '2h', '6h', '1D'",
+        ) from err
+    time_varying = [name for name, var in inputs.data_vars.items() if "timesteps" in var.dims]
+    resampled = inputs.drop_vars(time_varying).drop_dims("timesteps")
+    resampled = resampled.assign_coords(timesteps=resampled_steps.timesteps.values)
+    for name in time_varying:
+        method = methods.get(str(name), "first")
+        resampler = inputs[name].resample(timesteps=frequency)
+        if method == "sum":
+            resampled[name] = resampler.sum(min_count=1)
+        elif method == "mean":
+            resampled[name] = resampler.mean()
+        else:
+            resampled[name] = resampler.first()
+    return resampled
+
+
+def add_time_parameters(inputs: xr.Dataset) -> xr.Dataset:
+    """`timestep_resolution` (hours until the next step; the last repeats its predecessor) and weights of 1."""
+    timesteps = inputs.timesteps
+    if timesteps.size == 1:
+        hours = xr.ones_like(timesteps, dtype=float)
+    else:
+        step = (
+            timesteps.diff("timesteps", label="lower")
+            .reindex(timesteps=timesteps.values)
+            .ffill("timesteps")
+        )
+        hours = step / np.timedelta64(1, "h")
+    inputs["timestep_resolution"] = (
+        hours.astype(float).drop_vars("timesteps").assign_coords(timesteps=timesteps)
+    )
+    inputs["timestep_weights"] = xr.ones_like(inputs["timestep_resolution"])
+    return inputs
 
 
 def cluster_time(inputs: xr.Dataset) -> xr.Dataset:

@@ -1,0 +1,309 @@
+"""Checks of the model definition before any array is built; every problem is collected.
+
+- misspelt parameter: a name no active math uses (declared or referenced) but within a small edit
+  of one it does (`flow_cap_maxx`). Names far from every known name are kept, as Calliope keeps
+  them (user data that only user math or post-processing reads).
+- non-numeric value for a numeric parameter (YAML or CSV cell).
+- negative efficiency (any parameter named `*_eff` or `*_eff_*`).
+- unknown carrier. Rule: (a) a carrier named in a parameter's `carriers` index must be a carrier of
+  the model (in some tech's `carrier_in`/`carrier_out`); (b) if that parameter is also indexed
+  over techs, the carrier must be one of *that* tech's carriers; (c) a carrier that is only ever
+  consumed or only ever produced and is within a small edit of another carrier is reported as a
+  probable misspelling (it could never balance).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from esmflow.errors import ProblemCollector, closest_name
+from esmflow.math.schema import MathDefinition
+from esmflow.preprocess.parameters import ParameterDefinitions
+from esmflow.preprocess.techs_nodes import Layout
+
+TOP_LEVEL_KEYS = (
+    "config",
+    "techs",
+    "nodes",
+    "templates",
+    "data_tables",
+    "data_definitions",
+    "overrides",
+    "scenarios",
+    "import",
+    "group_constraints",
+)
+# Keys of tech/node definitions that are not math parameters (names, colours, structure).
+STRUCTURAL_KEYS = {
+    "active",
+    "base_tech",
+    "carrier_in",
+    "carrier_out",
+    "carrier_export",
+    "name",
+    "color",
+}
+STRUCTURAL_KEYS |= {"link_from", "link_to", "one_way", "latitude", "longitude"}
+MISSPELLING_CUTOFF = 0.85
+_EFFICIENCY = re.compile(r"_eff(_|$)")
+_KIND_OF_DTYPE = {"bool": "bool", "string": "string", "float": "float", "integer": "float"}
+
+
+def check_top_level_keys(model: Mapping[str, Any], problems: ProblemCollector) -> None:
+    """A top-level key within a small edit of a known section is a misspelling."""
+    for key in model:
+        closest = closest_name(str(key), TOP_LEVEL_KEYS, cutoff=MISSPELLING_CUTOFF)
+        if key not in TOP_LEVEL_KEYS and closest:
+            problems.add(
+                f"Unknown top-level key '{key}'",
+                key_path=str(key),
+                expected=", ".join(TOP_LEVEL_KEYS),
+                closest=closest,
+            )
+
+
+def parameter_kinds(definitions: ParameterDefinitions, math: MathDefinition) -> dict[str, str]:
+    """float, bool or string per parameter: as the math declares it, else from its values."""
+    kinds: dict[str, str] = {"active": "bool", "name": "string", "color": "string"}
+    for name in definitions.names():
+        if name in kinds:
+            continue
+        if name in math.parameters:
+            kinds[name] = "float"
+        elif name in math.lookups and isinstance(math.lookups[name], Mapping):
+            kinds[name] = _KIND_OF_DTYPE.get(
+                str(math.lookups[name].get("dtype", "string")), "string"
+            )
+        else:
+            kinds[name] = _inferred_kind(definitions, name)
+    return kinds
+
+
+def _inferred_kind(definitions: ParameterDefinitions, name: str) -> str:
+    values = [r.value for r in definitions.records.get(name, []) if r.value is not None]
+    for table in definitions.tables.get(name, []):
+        values.extend(table.series.dropna().unique().tolist())
+    if values and all(isinstance(v, bool | np.bool_) for v in values):
+        return "bool"
+    if all(_is_number(v) for v in values):
+        return "float"
+    return "string"
+
+
+def _is_number(value: Any) -> bool:
+    if value is None or isinstance(value, bool | int | float | np.number | np.bool_):
+        return True
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def check_definitions(
+    definitions: ParameterDefinitions,
+    layout: Layout,
+    kinds: Mapping[str, str],
+    math: MathDefinition,
+    problems: ProblemCollector,
+) -> None:
+    """Run every definition check, adding what is wrong to `problems`."""
+    _check_misspelt(definitions, math, problems)
+    for name in definitions.names():
+        if kinds.get(name) == "float":
+            _check_numeric(definitions, name, problems)
+        if _EFFICIENCY.search(name):
+            _check_not_negative(definitions, name, problems)
+    _check_carriers(definitions, problems)
+
+
+def _first_location(definitions: ParameterDefinitions, name: str) -> dict[str, str | None]:
+    if definitions.records.get(name):
+        return {"key_path": definitions.records[name][0].key_path, "file": None}
+    table = definitions.tables[name][0]
+    return {"key_path": f"{table.key_path}.inputs.{name}", "file": table.file}
+
+
+def _check_misspelt(
+    definitions: ParameterDefinitions, math: MathDefinition, problems: ProblemCollector
+) -> None:
+    known = set(math.known_names()) | STRUCTURAL_KEYS
+    for name in definitions.names():
+        if name in known:
+            continue
+        closest = closest_name(name, known, cutoff=MISSPELLING_CUTOFF)
+        if closest:
+            problems.add(
+                f"'{name}' is not used by any active math",
+                expected="a parameter the math uses",
+                got=name,
+                closest=closest,
+                **_first_location(definitions, name),
+            )
+
+
+def _check_numeric(
+    definitions: ParameterDefinitions, name: str, problems: ProblemCollector
+) -> None:
+    for record in definitions.records.get(name, []):
+        if not _is_number(record.value):
+            problems.add(
+                f"'{name}' must be a number",
+                key_path=record.key_path,
+                expected="a number (or .inf)",
+                got=repr(record.value),
+            )
+            return
+    for table in definitions.tables.get(name, []):
+        numbers = pd.to_numeric(table.series, errors="coerce")
+        bad = numbers.isna() & table.series.notna()
+        if bad.any():
+            label = bad.index[bad.to_numpy()][0]
+            problems.add(
+                f"'{name}' must be a number",
+                file=table.file,
+                key_path=f"{table.key_path}.inputs.{name}",
+                expected="numbers in every non-empty cell",
+                got=f"{table.series[bad].iloc[0]!r} at {label}",
+            )
+
+
+def _check_not_negative(
+    definitions: ParameterDefinitions, name: str, problems: ProblemCollector
+) -> None:
+    for record in definitions.records.get(name, []):
+        if _is_number(record.value) and record.value is not None and float(record.value) < 0:
+            problems.add(
+                f"Efficiency '{name}' is negative",
+                key_path=record.key_path,
+                expected="a value ≥ 0",
+                got=repr(record.value),
+            )
+    for table in definitions.tables.get(name, []):
+        negative = pd.to_numeric(table.series, errors="coerce") < 0
+        if negative.any():
+            problems.add(
+                f"Efficiency '{name}' is negative",
+                file=table.file,
+                key_path=f"{table.key_path}.inputs.{name}",
+                expected="values ≥ 0",
+                got=f"{table.series[negative].iloc[0]!r} at {negative.index[negative.to_numpy()][0]}",
+            )
+
+
+def _tech_carriers(
+    definitions: ParameterDefinitions,
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Carriers each tech consumes or produces, and which side(s) each carrier appears on."""
+    by_tech: dict[str, set[str]] = defaultdict(set)
+    sides: dict[str, set[str]] = defaultdict(set)
+    for name in ("carrier_in", "carrier_out"):
+        for record in definitions.records.get(name, []):
+            if record.value and "techs" in record.dims and "carriers" in record.dims:
+                tech = str(record.labels[record.dims.index("techs")])
+                carrier = str(record.labels[record.dims.index("carriers")])
+                by_tech[tech].add(carrier)
+                sides[carrier].add(name)
+        for table in definitions.tables.get(name, []):
+            frame = table.series.index.to_frame(index=False)
+            if {"techs", "carriers"} <= set(frame.columns):
+                for tech, carrier in (
+                    frame[["techs", "carriers"]].drop_duplicates().itertuples(index=False)
+                ):
+                    by_tech[str(tech)].add(str(carrier))
+                    sides[str(carrier)].add(name)
+    return by_tech, sides
+
+
+def _check_carriers(definitions: ParameterDefinitions, problems: ProblemCollector) -> None:
+    by_tech, sides = _tech_carriers(definitions)
+    carriers = set(sides)
+    for carrier, where in sides.items():
+        others = carriers - {carrier}
+        closest = closest_name(carrier, others, cutoff=0.8)
+        if len(where) == 1 and closest:
+            record = (
+                next(
+                    r
+                    for name in where
+                    for r in definitions.records.get(name, [])
+                    if str(r.labels[r.dims.index("carriers")]) == carrier
+                )
+                if any(definitions.records.get(n) for n in where)
+                else None
+            )
+            problems.add(
+                f"Carrier '{carrier}' is only {'consumed' if 'carrier_in' in where else 'produced'}"
+                " and looks like a misspelling",
+                key_path=record.key_path if record else None,
+                expected="one of the model's carriers: " + ", ".join(sorted(carriers)),
+                got=carrier,
+                closest=closest,
+            )
+    for name in definitions.names():
+        if name in ("carrier_in", "carrier_out"):
+            continue
+        for record in definitions.records.get(name, []):
+            if "carriers" in record.dims:
+                tech = record.labels[record.dims.index("techs")] if "techs" in record.dims else None
+                _check_carrier_label(
+                    name,
+                    str(record.labels[record.dims.index("carriers")]),
+                    tech,
+                    by_tech,
+                    carriers,
+                    {"key_path": record.key_path},
+                    problems,
+                )
+        for table in definitions.tables.get(name, []):
+            frame = table.series.index.to_frame(index=False)
+            if "carriers" not in frame.columns:
+                continue
+            columns = ["carriers", "techs"] if "techs" in frame.columns else ["carriers"]
+            for row in frame[columns].drop_duplicates().itertuples(index=False):
+                location = {"key_path": f"{table.key_path}.inputs.{name}", "file": table.file}
+                _check_carrier_label(
+                    name,
+                    str(row[0]),
+                    row[1] if len(row) > 1 else None,
+                    by_tech,
+                    carriers,
+                    location,
+                    problems,
+                )
+
+
+def _check_carrier_label(
+    name: str,
+    carrier: str,
+    tech: Any,
+    by_tech: Mapping[str, set[str]],
+    carriers: set[str],
+    location: Mapping[str, Any],
+    problems: ProblemCollector,
+) -> None:
+    if carrier not in carriers:
+        problems.add(
+            f"Unknown carrier '{carrier}' in '{name}'",
+            expected="one of the model's carriers: " + ", ".join(sorted(carriers)),
+            got=carrier,
+            closest=closest_name(carrier, carriers),
+            **location,
+        )
+    elif tech is not None and str(tech) in by_tech and carrier not in by_tech[str(tech)]:
+        own = sorted(by_tech[str(tech)])
+        problems.add(
+            f"Carrier '{carrier}' in '{name}' is not an input or output of tech '{tech}'",
+            expected="one of " + ", ".join(own),
+            got=carrier,
+            closest=closest_name(carrier, own),
+            **location,
+        )

@@ -1,0 +1,124 @@
+"""The model's `config` with the defaults Calliope 0.7 applies, and the math it switches on.
+
+Defaults follow Calliope 0.7.0's config schema, with one deliberate difference: `build.backend`
+defaults to `highs`, the backend esmflow solves with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from esmflow.errors import ModelError, ProblemCollector, closest_name
+from esmflow.io.yaml_files import merge
+
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "init": {
+        "name": None,
+        "calliope_version": None,
+        "broadcast_input_data": False,
+        "retain_inactive": False,
+        "subset": {},
+        "resample": {},
+        "time_cluster": None,
+        "datetime_format": "ISO8601",
+        "date_format": "ISO8601",
+        "distance_unit": "km",
+        "mode": "base",
+        "extra_math": [],
+        "math_paths": {},
+        "pre_validate_math_strings": False,
+    },
+    "build": {
+        "backend": "highs",
+        "ensure_feasibility": False,
+        "objective": "min_cost_optimisation",
+        "operate": {"window": "24h", "horizon": "48h"},
+    },
+    "solve": {
+        "postprocessing_active": True,
+        "save_logs": None,
+        "shadow_prices": [],
+        "solver": "cbc",
+        "solver_io": None,
+        "solver_options": {},
+        "spores": {
+            "scoring_algorithm": "integer",
+            "number": 3,
+            "save_per_spore_path": None,
+            "use_latest_results": False,
+            "tracking_parameter": None,
+            "score_threshold_factor": 0.1,
+        },
+        "zero_threshold": 1e-10,
+    },
+}
+MODES = ("base", "operate", "spores")
+DISTANCE_UNITS = ("km", "m")
+
+
+def resolve_config(config: Any, problems: ProblemCollector) -> dict[str, Any]:
+    """The model's config merged over the defaults; misspelt keys and bad choices are problems."""
+    if config is None:
+        config = {}
+    if not isinstance(config, Mapping):
+        problems.add("`config` must be a mapping", key_path="config", got=repr(config))
+        config = {}
+    _check_keys(config, CONFIG_DEFAULTS, "config", problems)
+    resolved = merge(CONFIG_DEFAULTS, config)
+    init = resolved["init"]
+    if init["mode"] not in MODES:
+        problems.add(
+            f"Unknown mode '{init['mode']}'",
+            key_path="config.init.mode",
+            expected=", ".join(MODES),
+            closest=closest_name(str(init["mode"]), MODES),
+        )
+    if init["distance_unit"] not in DISTANCE_UNITS:
+        problems.add(
+            f"Unknown distance unit '{init['distance_unit']}'",
+            key_path="config.init.distance_unit",
+            expected=", ".join(DISTANCE_UNITS),
+        )
+    for key in ("subset", "resample", "math_paths", "solver_options"):
+        section = resolved["solve" if key == "solver_options" else "init"]
+        if section.get(key) is None:
+            section[key] = {}
+    if isinstance(init.get("extra_math"), str):
+        init["extra_math"] = [init["extra_math"]]
+    init["extra_math"] = list(init.get("extra_math") or [])
+    return resolved
+
+
+def _check_keys(
+    config: Mapping[str, Any], defaults: Mapping[str, Any], path: str, problems: ProblemCollector
+) -> None:
+    """Unknown keys in the fixed parts of config (not in subset/resample/math_paths/solver_options)."""
+    for key, value in config.items():
+        if key not in defaults:
+            problems.add(
+                f"Unknown config key '{key}'",
+                key_path=f"{path}.{key}",
+                expected=", ".join(defaults),
+                closest=closest_name(str(key), defaults),
+            )
+        elif isinstance(defaults[key], dict) and defaults[key] and isinstance(value, Mapping):
+            _check_keys(value, defaults[key], f"{path}.{key}", problems)
+
+
+def math_paths_of(init: Mapping[str, Any], model_dir: Path) -> dict[str, Path]:
+    """`config.init.math_paths` with each path resolved relative to the model file."""
+    return {
+        str(name): (model_dir / str(path)).resolve()
+        for name, path in (init.get("math_paths") or {}).items()
+    }
+
+
+def check_math_paths(paths: Mapping[str, Path]) -> None:
+    """A registered user math file must exist (ModelError otherwise)."""
+    for name, path in paths.items():
+        if not path.is_file():
+            raise ModelError(
+                "Math file not found", key_path=f"config.init.math_paths.{name}", got=str(path)
+            )
