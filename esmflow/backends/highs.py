@@ -1,13 +1,27 @@
-"""Solve a Program with HiGHS through highspy, in memory. (CONTRACT STUB)"""
+"""Solve a Program with HiGHS through highspy, in memory (no LP file).
+
+linopy hands HiGHS the whole constraint matrix at once (`io_api="direct"`). Anything but an
+optimum raises a ModelError that says what happened: for an infeasible model, the constraints
+HiGHS's IIS finds in conflict; for an unbounded one, the status and the variables that can run
+away in the direction of the objective.
+"""
 
 from __future__ import annotations
 
+import time
+import warnings
 from dataclasses import dataclass
 
+import highspy
+import linopy
+import numpy as np
 import xarray as xr
 
 from esmflow.backends.program import Program
+from esmflow.errors import ModelError
 from esmflow.options import SolveOptions
+
+_MAX_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -24,4 +38,102 @@ class SolveResult:
 
 def solve_program(program: Program, options: SolveOptions) -> SolveResult:
     """Solve; raise ModelError with a diagnosis unless the optimum was found."""
-    raise NotImplementedError
+    if options.name != "highs":
+        raise ModelError(
+            f"Solver '{options.name}' is not available on the HiGHS backend",
+            key_path="solver.name",
+            expected="highs",
+            got=options.name,
+        )
+    model = program.model
+    solver_options = {
+        "threads": int(options.threads),
+        "log_to_console": False,
+        **dict(options.options),
+    }
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=FutureWarning)
+        status, termination = model.solve(
+            solver_name="highs",
+            io_api="direct",
+            log_fn=options.log_file,
+            progress=False,
+            **solver_options,
+        )
+    wall_time = time.perf_counter() - start
+    if termination != "optimal":
+        raise ModelError(_diagnose(model, str(status), str(termination)), got=str(termination))
+    return SolveResult(
+        termination="optimal",
+        objective=float(model.objective.value),
+        solution=solution_dataset(program, options.zero_threshold),
+        solver="highs",
+        solver_version=highs_version(),
+        wall_time=wall_time,
+    )
+
+
+def highs_version() -> str:
+    """The HiGHS version highspy links to."""
+    h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def solution_dataset(program: Program, zero_threshold: float = 0.0) -> xr.Dataset:
+    """Every variable's and global expression's values (NaN where the component does not exist)."""
+    model = program.model
+    arrays: dict[str, xr.DataArray] = {}
+    for name in model.variables:
+        variable = model.variables[name]
+        arrays[name] = variable.solution.where(variable.labels != -1)
+    for name, expression in program.expressions.items():
+        if isinstance(expression, linopy.LinearExpression):
+            present = (expression.vars != -1).any("_term") | expression.const.notnull()
+            values = expression.solution.where(present & expression.const.notnull())
+        else:
+            values = xr.DataArray(expression)
+        arrays[name] = values
+    solution = xr.Dataset(arrays)
+    if zero_threshold > 0:
+        solution = solution.map(lambda a: a.where(~(np.abs(a) < zero_threshold), 0.0))
+    return solution
+
+
+def _diagnose(model: linopy.Model, status: str, termination: str) -> str:
+    if "infeasible" in termination and "unbounded" not in termination:
+        return "The model is infeasible. " + _conflicting_constraints(model)
+    if "unbounded" in termination:
+        return (
+            f"The model is {termination.replace('_', ' ')}: the objective can improve without limit. "
+            "Look for a cost that is negative (or a revenue) on a variable without an upper bound; "
+            "setting a finite `*_max` bound or `config.build.ensure_feasibility` may help."
+        )
+    return f"HiGHS stopped without an optimum (status '{status}', termination '{termination}')."
+
+
+def _conflicting_constraints(model: linopy.Model) -> str:
+    try:
+        labels = model.compute_infeasibilities()
+    except Exception as err:  # noqa: BLE001 - the IIS is a diagnosis aid; say why it is missing
+        return f"(HiGHS could not compute an irreducible infeasible set: {err})"
+    if not labels:
+        return "HiGHS found no irreducible infeasible set of constraints (the variable bounds may conflict)."
+    names = []
+    for label in labels[:_MAX_LISTED]:
+        found = model.constraints.get_label_position(label)
+        names.append(_describe(found))
+    more = f" … and {len(labels) - _MAX_LISTED} more" if len(labels) > _MAX_LISTED else ""
+    return (
+        "These constraints conflict (an irreducible infeasible set):\n    "
+        + "\n    ".join(names)
+        + more
+    )
+
+
+def _describe(position: object) -> str:
+    if isinstance(position, tuple) and len(position) == 2:
+        name, coords = position
+        where = ", ".join(f"{key}={value}" for key, value in dict(coords).items())
+        return f"{name}[{where}]"
+    return str(position)

@@ -1,7 +1,112 @@
-"""The built program, backend-neutral and storable on disk. (CONTRACT STUB)"""
+"""The built program: a linopy model plus the named global expressions, storable on disk.
+
+The `build_model` rule writes it with `to_netcdf`, the `solve_model` rule reads it back with
+`from_netcdf`. One file holds both: linopy's own netCDF dataset for the model, with every
+global expression's coefficient/variable/constant arrays added under `expr__<name>__<field>`
+names, and the component register (kind and dims of every component) as a JSON attribute.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+import linopy
+import xarray as xr
+
+from esmflow.errors import ModelError
+
+_EXPRESSION_PREFIX = "expr__"
+_FIELDS = ("coeffs", "vars", "const")
+
+
+@dataclass
 class Program:
-    """A linopy model plus the named global expressions, readable back from netCDF."""
+    """A linopy model plus what postprocessing needs.
+
+    `expressions` maps each global expression's name to a linopy LinearExpression (or an
+    xarray array for expressions without decision variables); `components` maps every built
+    component name to {"kind": variables|global_expressions|constraints, "dims": [...]}.
+    """
+
+    model: linopy.Model
+    expressions: dict[str, Any] = field(default_factory=dict)
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    objective_name: str | None = None
+
+    def register(self, name: str, kind: str, dims: list[str]) -> None:
+        """Record a built component's kind and dims."""
+        self.components[name] = {"kind": kind, "dims": [str(d) for d in dims]}
+
+    def add_expression(self, name: str, expression: Any, dims: list[str]) -> None:
+        """Keep a named global expression (its values are computed after the solve)."""
+        self.expressions[name] = expression
+        self.register(name, "global_expressions", dims)
+
+    def to_netcdf(self, path: str | Path) -> None:
+        """Write model and expressions to one netCDF file, atomically (temp file, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(suffix=".nc", dir=path.parent)
+        os.close(descriptor)
+        try:
+            self.model.to_netcdf(temporary)
+            extra = xr.Dataset(attrs={"esmflow_program": json.dumps(self._register())})
+            for name, expression in self.expressions.items():
+                for key, array in _expression_arrays(expression).items():
+                    extra[f"{_EXPRESSION_PREFIX}{name}__{key}"] = _unique_dims(array, name)
+            extra.to_netcdf(temporary, mode="a", group="esmflow")
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+
+    @classmethod
+    def from_netcdf(cls, path: str | Path) -> Program:
+        """Read back what `to_netcdf` wrote."""
+        path = Path(path)
+        if not path.exists():
+            raise ModelError("Program file not found", file=str(path))
+        model = linopy.read_netcdf(path)
+        with xr.open_dataset(path, group="esmflow") as stored:
+            extra = stored.load()
+        register = json.loads(extra.attrs["esmflow_program"])
+        program = cls(
+            model=model, components=register["components"], objective_name=register["objective"]
+        )
+        for name in register["expressions"]:
+            program.expressions[name] = _expression_from_arrays(model, extra, name)
+        return program
+
+    def _register(self) -> dict[str, Any]:
+        return {
+            "components": self.components,
+            "objective": self.objective_name,
+            "expressions": list(self.expressions),
+        }
+
+
+def _expression_arrays(expression: Any) -> dict[str, xr.DataArray]:
+    if isinstance(expression, linopy.LinearExpression):
+        return {key: expression.data[key] for key in _FIELDS}
+    return {"values": xr.DataArray(expression)}
+
+
+def _unique_dims(array: xr.DataArray, name: str) -> xr.DataArray:
+    """Rename linopy's helper dim `_term` per expression so expressions of different sizes fit."""
+    return array.rename({"_term": f"_term__{name}"}) if "_term" in array.dims else array
+
+
+def _expression_from_arrays(model: linopy.Model, extra: xr.Dataset, name: str) -> Any:
+    prefix = f"{_EXPRESSION_PREFIX}{name}__"
+    if f"{prefix}values" in extra:
+        return extra[f"{prefix}values"]
+    data = xr.Dataset({key: extra[f"{prefix}{key}"] for key in _FIELDS})
+    data = data.rename({f"_term__{name}": "_term"})
+    drop = [dim for dim in data.dims if dim not in data["const"].dims and dim != "_term"]
+    data = data.isel({dim: 0 for dim in drop}, drop=True) if drop else data
+    return linopy.LinearExpression(data, model)

@@ -1,14 +1,417 @@
-"""Build the optimisation program from inputs and math, component by component. (CONTRACT STUB)"""
+"""Build the optimisation program from inputs and math, component by component.
+
+For each active component, in Calliope's order (variables, global expressions, constraints, the
+chosen objective; within a section by `order`, then file order):
+
+1. the mask where it exists: `active`(nodes, techs) ∧ every `foreach` dim exists ∧ its `where`,
+   with dims outside `foreach` reduced by any();
+2. its equations, expanded into every combination of the sub-expression and slice cases they
+   use (each case adds its own `where`), evaluated over whole arrays;
+3. one linopy object per component, living only where its mask is True.
+
+Memory: components are dense arrays over their `foreach` dims with a mask (linopy labels -1
+outside it). The path to a sparse layout is to stack (nodes, techs) into one dim holding only
+the active pairs before building (`Context.inputs` would carry the stacked arrays and
+`_foreach_mask` would use the stacked dim); the evaluators only ever name dims, so they would
+not change.
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import linopy
+import numpy as np
 import xarray as xr
 
 from esmflow.backends.program import Program
+from esmflow.errors import ModelError, closest_name
+from esmflow.math.engine import tree
+from esmflow.math.engine.context import Context
+from esmflow.math.engine.expression import (
+    LINOPY_TYPES,
+    Term,
+    combine_undefined,
+    evaluate_expression,
+)
+from esmflow.math.engine.grammar import parse
+from esmflow.math.engine.resolve import check_math
+from esmflow.math.engine.where import evaluate_where
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
+
+LINOPY_SEMANTICS = (
+    "v1"  # the one place linopy's arithmetic convention is chosen (absence propagates)
+)
+_SIGNS = {"==": "=", "<=": "<=", ">=": ">="}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One equation with one choice of case per sub-expression and slice it uses."""
+
+    where: tuple[tuple[str, str], ...]  # (key_path, where string) of every part
+    expression: tree.Node
+    source: str
+    key_path: str
+    sub_expressions: Mapping[str, tree.Node]
+    slices: Mapping[str, tree.Node]
 
 
 def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Program:
     """Evaluate every active component's `where` and `expression` over whole arrays into a Program."""
-    raise NotImplementedError
+    ctx = make_context(inputs, math, options)
+    check_math(math, ctx)
+    objective = _chosen_objective(math, options)
+    model = linopy.Model()
+    program = Program(model=model)
+    with linopy.options as settings:
+        settings(semantics=LINOPY_SEMANTICS)
+        for name, definition in _ordered(math.variables):
+            ctx = _add_variable(model, program, name, definition, ctx)
+        for name, definition in _ordered(math.global_expressions):
+            ctx = _add_global_expression(program, name, definition, ctx)
+        for name, definition in _ordered(math.constraints):
+            _add_constraint(model, program, name, definition, ctx)
+        _add_objective(model, program, objective, math.objectives[objective], ctx)
+    return program
+
+
+def make_context(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Context:
+    """The evaluation context: declared inputs (plus any data the math does not declare)."""
+    lookups = set(math.lookups) | {
+        name for name, array in inputs.data_vars.items() if array.dtype.kind in "bOUS"
+    }
+    parameters = (set(math.parameters) | set(inputs.data_vars)) - lookups
+    defaults = {name: spec.get("default", np.nan) for name, spec in math.lookups.items()}
+    for section in (math.parameters, math.variables, math.global_expressions):
+        defaults.update(
+            {name: _number(spec.get("default", np.nan)) for name, spec in section.items()}
+        )
+    dims = set(math.dimensions) | set(inputs.dims)
+    return Context(
+        inputs=inputs,
+        defaults=defaults,
+        parameters=frozenset(parameters),
+        lookups=frozenset(lookups),
+        dimensions=frozenset(dims),
+        config=dict(options.config),
+        results=frozenset([*math.variables, *math.global_expressions]),
+    )
+
+
+def _number(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _ordered(section: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    items = list(section.items())
+    return sorted(
+        items, key=lambda item: item[1].get("order", 0) if isinstance(item[1], dict) else 0
+    )
+
+
+def _chosen_objective(math: MathDefinition, options: BuildOptions) -> str:
+    name = options.objective
+    if name not in math.objectives:
+        raise ModelError(
+            f"Objective '{name}' is not defined (or not active) in the math",
+            key_path="config.build.objective",
+            expected=", ".join(sorted(math.objectives)) or "an active objective",
+            closest=closest_name(name, math.objectives),
+        )
+    return name
+
+
+# --- masks -------------------------------------------------------------------------------
+def component_mask(
+    section: str, name: str, definition: Mapping[str, Any], ctx: Context
+) -> xr.DataArray:
+    """Where a component may exist: active ∧ foreach dims ∧ its top-level `where`."""
+    foreach = list(definition.get("foreach") or [])
+    mask = ctx.raw("active") if "active" in ctx.inputs else xr.DataArray(True)
+    for dim in foreach:
+        if dim not in ctx.inputs.dims:
+            return xr.DataArray(False)
+        mask = mask & xr.ones_like(ctx.inputs[dim], dtype=bool)
+    where = definition.get("where")
+    if isinstance(where, str):
+        key_path = f"{section}.{name}.where"
+        mask = mask & _where(where, key_path, ctx)
+    return _reduce_to(mask, foreach)
+
+
+def _where(text: str, key_path: str, ctx: Context) -> xr.DataArray:
+    local = replace(ctx, source=text, key_path=key_path)
+    return evaluate_where(parse(text, "where", key_path), local)
+
+
+def _reduce_to(mask: xr.DataArray, foreach: list[str]) -> xr.DataArray:
+    extra = [dim for dim in mask.dims if dim not in foreach]
+    mask = mask.any(extra) if extra else mask
+    missing = [dim for dim in foreach if dim not in mask.dims]
+    if missing:
+        raise AssertionError(
+            f"mask lacks foreach dims {missing}"
+        )  # foreach dims are ANDed in above
+    return mask.transpose(*foreach)
+
+
+# --- equations, sub-expressions and slices -------------------------------------------------
+def variants(section: str, name: str, definition: Mapping[str, Any]) -> Iterator[Variant]:
+    """Every equation × every combination of sub-expression and slice cases it uses."""
+    base = f"{section}.{name}"
+    for index, equation in enumerate(definition.get("equations") or []):
+        key_path = f"{base}.equations[{index}]"
+        source = str(equation["expression"])
+        expression = parse(source, "expression", f"{key_path}.expression")
+        wheres = ((f"{key_path}.where", equation["where"]),) if equation.get("where") else ()
+        subs = _cases(base, "sub_expressions", definition, tree.sub_expression_names(expression))
+        for sub_choice in subs:
+            sub_trees = {sub: node for sub, (_, node, _) in sub_choice.items()}
+            used_slices = tree.slice_names(expression)
+            for node in sub_trees.values():
+                used_slices += [s for s in tree.slice_names(node) if s not in used_slices]
+            for slice_choice in _cases(base, "slices", definition, used_slices):
+                parts = [*wheres]
+                for choice in (sub_choice, slice_choice):
+                    parts += [(kp, w) for kp, _, w in choice.values() if w]
+                yield Variant(
+                    where=tuple(parts),
+                    expression=expression,
+                    source=source,
+                    key_path=f"{key_path}.expression",
+                    sub_expressions=sub_trees,
+                    slices={s: node for s, (_, node, _) in slice_choice.items()},
+                )
+
+
+def _cases(
+    base: str, group: str, definition: Mapping[str, Any], names: list[str]
+) -> list[dict[str, tuple[str, tree.Node, str | None]]]:
+    """All combinations of cases for `names` in `group` (sub_expressions or slices)."""
+    options = []
+    for sub in names:
+        cases = (definition.get(group) or {}).get(sub)
+        if not cases:
+            raise ModelError(
+                f"'${sub}' is not defined under {group}",
+                key_path=f"{base}.{group}",
+                closest=closest_name(sub, definition.get(group) or {}),
+            )
+        parsed = []
+        for index, case in enumerate(cases):
+            key_path = f"{base}.{group}.{sub}[{index}]"
+            node = parse(str(case["expression"]), "expression", f"{key_path}.expression")
+            parsed.append((f"{key_path}.where", node, case.get("where")))
+        options.append(parsed)
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*options)]
+
+
+def _evaluate_variants(
+    section: str, name: str, definition: Mapping[str, Any], top: xr.DataArray, ctx: Context
+) -> list[tuple[xr.DataArray, Variant, Context]]:
+    """Each variant with its mask (top mask ∧ its wheres, reduced to foreach) and context."""
+    foreach = list(definition.get("foreach") or [])
+    found = []
+    for variant in variants(section, name, definition):
+        mask = top
+        for key_path, where in variant.where:
+            mask = mask & _where(str(where), key_path, ctx)
+        mask = _reduce_to(mask, foreach)
+        if not bool(mask.any()):
+            continue
+        for earlier, other, _ in found:
+            if bool((earlier & mask).any()):
+                raise ModelError(
+                    "Two equations apply to the same entries; their `where`s must not overlap",
+                    key_path=f"{variant.key_path} and {other.key_path}",
+                )
+        local = replace(
+            ctx,
+            source=variant.source,
+            key_path=variant.key_path,
+            sub_expressions=variant.sub_expressions,
+            slices=variant.slices,
+        )
+        found.append((mask, variant, local))
+    return found
+
+
+# --- components --------------------------------------------------------------------------
+def _add_variable(
+    model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
+) -> Context:
+    mask = component_mask("variables", name, definition, ctx)
+    bounds = definition.get("bounds") or {}
+    lower = _bound(bounds.get("min", 0), -np.inf, mask, f"variables.{name}.bounds.min", ctx)
+    upper = _bound(bounds.get("max", np.inf), np.inf, mask, f"variables.{name}.bounds.max", ctx)
+    domain = str(definition.get("domain", "real"))
+    if not mask.dims:  # a scalar variable
+        mask = mask.expand_dims({"_scalar": [0]}).squeeze("_scalar", drop=True)
+    variable = model.add_variables(
+        lower=lower,
+        upper=upper,
+        name=name,
+        mask=mask,
+        integer=domain == "integer",
+        binary=domain == "binary",
+    )
+    program.register(name, "variables", list(mask.dims))
+    return replace(
+        ctx, variables={**ctx.variables, name: variable}, exists={**ctx.exists, name: mask}
+    )
+
+
+def _bound(
+    spec: Any, unbounded: float, mask: xr.DataArray, key_path: str, ctx: Context
+) -> xr.DataArray:
+    if isinstance(spec, str):
+        values = ctx.filled(spec).astype(float)
+    else:
+        values = xr.DataArray(float(spec))
+    extra = [dim for dim in values.dims if dim not in mask.dims]
+    if extra:
+        raise ModelError(
+            f"Bound '{spec}' has dims {extra} that are not in foreach", key_path=key_path
+        )
+    return values.fillna(unbounded).broadcast_like(mask)
+
+
+def _add_global_expression(
+    program: Program, name: str, definition: Mapping[str, Any], ctx: Context
+) -> Context:
+    mask = component_mask("global_expressions", name, definition, ctx)
+    parts = _evaluate_variants("global_expressions", name, definition, mask, ctx)
+    exists = xr.zeros_like(mask, dtype=bool)
+    combined: Any = None
+    for part_mask, variant, local in parts:
+        term = _evaluate(variant.expression, local)
+        _check_defined(term, part_mask, variant, local)
+        piece = _masked(term, part_mask, local, variant)
+        combined = piece if combined is None else combined + piece
+        exists = exists | part_mask
+    if combined is None:  # built nowhere: later references read its default
+        return replace(ctx, exists={**ctx.exists, name: exists})
+    combined = (
+        combined.where(exists) if isinstance(combined, LINOPY_TYPES) else combined.where(exists)
+    )
+    program.add_expression(name, combined, list(mask.dims))
+    return replace(
+        ctx, expressions={**ctx.expressions, name: combined}, exists={**ctx.exists, name: exists}
+    )
+
+
+def _add_constraint(
+    model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
+) -> None:
+    mask = component_mask("constraints", name, definition, ctx)
+    parts = _evaluate_variants("constraints", name, definition, mask, ctx)
+    if not parts:
+        return
+    combined: Any = None
+    signs: list[tuple[xr.DataArray, str]] = []
+    exists = xr.zeros_like(mask, dtype=bool)
+    for part_mask, variant, local in parts:
+        relation = variant.expression
+        if not isinstance(relation, tree.Compare) or relation.op not in _SIGNS:
+            raise local.error(
+                "A constraint equation must be `lhs <= rhs`, `lhs >= rhs` or `lhs == rhs`", relation
+            )
+        lhs = _evaluate(relation.left, local)
+        rhs = _evaluate(relation.right, local)
+        difference = Term(_subtract(lhs, rhs), combine_undefined(lhs.undefined, rhs.undefined))
+        if not difference.is_linear:
+            raise local.error("This constraint holds no decision variables", relation)
+        _check_defined(difference, part_mask, variant, local)
+        piece = _masked(difference, part_mask, local, variant)
+        combined = piece if combined is None else combined + piece
+        signs.append((part_mask, _SIGNS[relation.op]))
+        exists = exists | part_mask
+    sign: Any = signs[0][1]
+    if any(other != sign for _, other in signs):
+        sign = xr.full_like(mask, sign, dtype=object)
+        for part_mask, other in signs[1:]:
+            sign = xr.where(part_mask, other, sign)
+    model.add_constraints(combined, sign, 0, name=name, mask=exists)
+    program.register(name, "constraints", list(mask.dims))
+
+
+def _add_objective(
+    model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
+) -> None:
+    parts = _evaluate_variants("objectives", name, definition, xr.DataArray(True), ctx)
+    total: Any = 0
+    for _, variant, local in parts:
+        term = _evaluate(variant.expression, local)
+        if _dims(term.data):
+            raise local.error(
+                f"The objective still has dims {_dims(term.data)}; sum over them",
+                variant.expression,
+            )
+        total = term.data if isinstance(total, int) else total + term.data
+    sense = str(definition.get("sense", "minimise")).lower()
+    model.add_objective(total, sense="max" if sense.startswith("max") else "min")
+    program.objective_name = name
+
+
+def _evaluate(node: tree.Node, ctx: Context) -> Term:
+    """Evaluate, turning data/linopy errors into a ModelError at this string."""
+    try:
+        return evaluate_expression(node, ctx)
+    except ModelError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError) as err:
+        raise ctx.error(
+            f"Could not evaluate this expression: {type(err).__name__}: {err}", node
+        ) from err
+
+
+def _subtract(lhs: Term, rhs: Term) -> Any:
+    if lhs.is_linear:
+        return lhs.data - rhs.data
+    return -1 * rhs.data + lhs.data
+
+
+def _masked(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> Any:
+    """The term kept where `mask` holds (0 elsewhere), broadcast over every foreach dim."""
+    data = term.data
+    extra = [dim for dim in _dims(data) if dim not in mask.dims]
+    if extra:
+        raise ctx.error(
+            f"The expression has dims {extra} that are not in foreach {list(mask.dims)}",
+            variant.expression,
+            expected="sum over them, or add them to foreach",
+        )
+    if isinstance(data, LINOPY_TYPES):
+        if isinstance(data, linopy.Variable):
+            data = 1 * data
+        if set(_dims(data)) != set(mask.dims):
+            data = data + xr.zeros_like(mask, dtype=float)
+        return data.where(mask).fillna(0)
+    return xr.DataArray(data).broadcast_like(mask).where(mask, 0)
+
+
+def _dims(data: Any) -> list[str]:
+    """The model dims of an array or linopy object (without linopy's helper dim `_term`)."""
+    return [str(dim) for dim in getattr(data, "dims", ()) if not str(dim).startswith("_")]
+
+
+def _check_defined(term: Term, mask: xr.DataArray, variant: Variant, ctx: Context) -> None:
+    if term.undefined is None:
+        return
+    missing = term.undefined & mask
+    if bool(missing.any()):
+        first = missing.where(missing, drop=True).to_series().index[0]
+        raise ctx.error(
+            "The expression has no value for some entries its `where` selects "
+            f"(e.g. {first}): a parameter without data or default, or a `where(...)` outside its condition",
+            variant.expression,
+            expected="extend the `where` so it only selects entries with data",
+        )

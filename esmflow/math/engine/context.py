@@ -1,0 +1,92 @@
+"""What the evaluators of `where` and `expression` strings may read: a frozen context.
+
+The build loop makes a new context per component (cheap: it only points at shared dicts), so
+the evaluators stay pure functions of (tree, context).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from esmflow.errors import ModelError
+from esmflow.math.engine import tree
+
+
+@dataclass(frozen=True)
+class Context:
+    """Inputs, math declarations and the components built so far, seen from one math string.
+
+    `inputs` holds every declared parameter and lookup (raw: NaN or "" = undefined), plus the
+    coordinates of every dimension. `variables` / `expressions` are the linopy objects built so
+    far and `exists` their masks. `sub_expressions` / `slices` map `$name` to the tree of the case
+    chosen for the equation being evaluated. `source` and `key_path` place error messages.
+    """
+
+    inputs: xr.Dataset
+    defaults: Mapping[str, Any]
+    parameters: frozenset[str]
+    lookups: frozenset[str]
+    dimensions: frozenset[str]
+    config: Mapping[str, Any]
+    results: frozenset[str] = frozenset()
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    expressions: Mapping[str, Any] = field(default_factory=dict)
+    exists: Mapping[str, xr.DataArray] = field(default_factory=dict)
+    sub_expressions: Mapping[str, tree.Node] = field(default_factory=dict)
+    slices: Mapping[str, tree.Node] = field(default_factory=dict)
+    source: str = ""
+    key_path: str = ""
+
+    def is_input(self, name: str) -> bool:
+        """A declared parameter or lookup (whether or not the data defines it)."""
+        return name in self.parameters or name in self.lookups
+
+    def is_result(self, name: str) -> bool:
+        """A variable or global expression of the math (built or not)."""
+        return name in self.results
+
+    def default(self, name: str) -> Any:
+        """The declared default of a parameter or lookup (NaN if none)."""
+        return self.defaults.get(name, math.nan)
+
+    def raw(self, name: str) -> xr.DataArray:
+        """The input array as stored (NaN/"" = undefined); a scalar default when data lacks it."""
+        if name in self.inputs.data_vars:
+            return self.inputs[name]
+        return xr.DataArray(self.default(name) if name in self.lookups else np.nan)
+
+    def filled(self, name: str) -> xr.DataArray:
+        """The input array with undefined entries replaced by the declared default."""
+        array = self.raw(name)
+        default = self.default(name)
+        if _is_missing(default):
+            return array
+        if array.dtype.kind in "OUS":
+            return array.where(defined_mask(array), default)
+        if array.dtype.kind == "f" and bool(array.isnull().any()):
+            return array.fillna(default)
+        return array
+
+    def error(self, message: str, node: tree.Node | None = None, **fields: Any) -> ModelError:
+        """A ModelError placed at this string's key path, underlining `node`."""
+        span = (self.source, *node.span) if node is not None and self.source else None
+        return ModelError(message, key_path=self.key_path or None, span=span, **fields)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def defined_mask(array: xr.DataArray) -> xr.DataArray:
+    """True where an input is defined: not NaN, not ±inf, not the empty string."""
+    if array.dtype.kind == "b":
+        return xr.ones_like(array, dtype=bool)
+    if array.dtype.kind in "OUS":
+        return array.notnull() & (array != "")
+    return array.notnull() & np.isfinite(array.where(array.notnull(), 0))

@@ -1,0 +1,190 @@
+"""Evaluate an `expression` tree over whole arrays into linopy expressions (Calliope 0.7 semantics).
+
+A name evaluates to: a parameter's values with NaN replaced by its declared default; a variable
+or global expression with its absent entries read as 0 (their declared default in Calliope's
+math); a dimension's coordinate; or, in helper arguments and index brackets, a plain word.
+
+Each result is a `Term`: the data (a number, an xarray array or a linopy object) plus the mask
+of entries that are *undefined* (a parameter with no value and no default, `where(x, cond)`
+outside `cond`). Undefined entries propagate through arithmetic, a `sum` is undefined only where
+every summed entry is (Calliope sums with `min_count=1`), and the build reports a math error
+when a component's result is undefined where its `where` is True.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import linopy
+import numpy as np
+import xarray as xr
+
+from esmflow.math.engine import helpers, tree
+from esmflow.math.engine.context import Context
+
+LINOPY_TYPES = (linopy.Variable, linopy.LinearExpression)
+
+
+@dataclass(frozen=True)
+class Term:
+    """An evaluated (sub-)expression: data, plus where it is undefined (None = nowhere)."""
+
+    data: Any
+    undefined: xr.DataArray | None = None
+
+    @property
+    def is_linear(self) -> bool:
+        """True if it holds decision variables (a linopy object)."""
+        return isinstance(self.data, LINOPY_TYPES)
+
+
+def evaluate_expression(node: tree.Node, ctx: Context) -> Term:
+    """Evaluate one expression (or one side of an equation)."""
+    match node:
+        case tree.Number(value=number):
+            return Term(number)
+        case tree.String(value=text):
+            return Term(text)
+        case tree.Bool(value=flag):
+            return Term(flag)
+        case tree.Name(name=name):
+            return _name(name, node, ctx)
+        case tree.ConfigRef(key=key):
+            from esmflow.math.engine.where import config_value
+
+            return Term(config_value(key, node, ctx))
+        case tree.SubExpression(name=name):
+            return evaluate_expression(ctx.sub_expressions[name], ctx)
+        case tree.ListOf(items=items):
+            return Term([evaluate_expression(item, ctx).data for item in items])
+        case tree.UnaryOp(op=op, operand=operand):
+            term = evaluate_expression(operand, ctx)
+            return Term(-1 * term.data, term.undefined) if op == "-" else term
+        case tree.BinaryOp(op=op, left=left, right=right):
+            return _arithmetic(
+                op, evaluate_expression(left, ctx), evaluate_expression(right, ctx), node, ctx
+            )
+        case tree.Indexed(target=target, selections=selections):
+            return _indexed(target, selections, ctx)
+        case tree.Call():
+            return helpers.call_in_expression(node, ctx)
+    raise ctx.error(
+        "Comparisons and AND/OR/NOT belong in `where` strings or at an equation's top", node
+    )
+
+
+def combine_undefined(*masks: xr.DataArray | None) -> xr.DataArray | None:
+    """Union of undefined masks (None = nowhere)."""
+    present = [mask for mask in masks if mask is not None]
+    if not present:
+        return None
+    result = present[0]
+    for mask in present[1:]:
+        result = result | mask
+    return result
+
+
+def _name(name: str, node: tree.Node, ctx: Context) -> Term:
+    if name in ctx.variables:
+        return Term(ctx.variables[name].fillna(0))
+    if name in ctx.expressions:
+        built = ctx.expressions[name]
+        return Term(built.fillna(0) if isinstance(built, LINOPY_TYPES) else built.fillna(0))
+    if ctx.is_input(name):
+        values = ctx.filled(name)
+        if values.dtype.kind in "OUS":
+            return Term(values)
+        if values.dtype.kind == "f" and bool(values.isnull().any()):
+            return Term(values.fillna(0), values.isnull())
+        return Term(values)
+    if name in ctx.dimensions and name in ctx.inputs.coords:
+        return Term(ctx.inputs[name])
+    if name in ctx.exists:  # processed, but it exists nowhere: Calliope reads its default
+        default = ctx.default(name)
+        missing = default is None or default != default
+        return Term(0.0 if missing else default, xr.DataArray(True) if missing else None)
+    if ctx.is_result(name):
+        raise ctx.error(
+            f"'{name}' is used before it is built (or it is built nowhere)",
+            node,
+            expected="global expressions listed before the components that use them",
+        )
+    return Term(name)  # a plain word (helper argument, index value)
+
+
+def _arithmetic(op: str, left: Term, right: Term, node: tree.Node, ctx: Context) -> Term:
+    undefined = combine_undefined(left.undefined, right.undefined)
+    a, b = left.data, right.data
+    if op == "**":
+        if left.is_linear or right.is_linear:
+            raise ctx.error("'**' needs numbers on both sides (the program must stay linear)", node)
+        return _settled(a**b, undefined)
+    if op == "/":
+        if right.is_linear:
+            raise ctx.error(
+                "Cannot divide by a decision variable (the program must stay linear)", node
+            )
+        reciprocal = 1 / b
+        if left.is_linear:
+            return Term(
+                a * _settled(reciprocal, undefined).data, _settled(reciprocal, undefined).undefined
+            )
+        return _settled(a / b, undefined)
+    if op == "*" and left.is_linear and right.is_linear:
+        raise ctx.error(
+            "Cannot multiply two decision variables (the program must stay linear)", node
+        )
+    if not left.is_linear and right.is_linear and op in "+*":
+        a, b = b, a  # linopy objects on the left keep the result a linopy object
+    elif not left.is_linear and right.is_linear and op == "-":
+        return Term(-1 * b + a, undefined)
+    match op:
+        case "+":
+            result = a + b
+        case "-":
+            result = a - b
+        case _:
+            result = a * b
+    return (
+        _settled(result, undefined)
+        if not isinstance(result, LINOPY_TYPES)
+        else Term(result, undefined)
+    )
+
+
+def _settled(data: Any, undefined: xr.DataArray | None) -> Term:
+    """A constant result: NaN entries (0/0, inf/inf, …) become undefined, stored as 0.
+
+    They only matter where a component's `where` selects them (then the build reports them);
+    linopy must never see a NaN constant.
+    """
+    if isinstance(data, xr.DataArray) and data.dtype.kind == "f":
+        missing = data.isnull()
+        if bool(missing.any()):
+            return Term(data.fillna(0), combine_undefined(undefined, missing))
+    return Term(data, undefined)
+
+
+def _indexed(
+    target: tree.Name, selections: tuple[tuple[str, tree.Node], ...], ctx: Context
+) -> Term:
+    base = evaluate_expression(target, ctx)
+    picks: dict[str, Any] = {}
+    for dim, pick in selections:
+        if isinstance(pick, tree.SubExpression):
+            picked = helpers.evaluate_slice(ctx.slices[pick.name], ctx)
+        else:
+            picked = evaluate_expression(pick, ctx).data
+        picks[dim] = helpers.plain(picked)
+    undefined = base.undefined
+    if undefined is not None:
+        undefined = helpers.select(
+            undefined, {k: v for k, v in picks.items() if k in undefined.dims}
+        )
+    return Term(helpers.select(base.data, picks), undefined)
+
+
+def as_array(term: Term) -> xr.DataArray:
+    """A constant term as an xarray array (numbers become 0-d arrays)."""
+    return term.data if isinstance(term.data, xr.DataArray) else xr.DataArray(np.asarray(term.data))

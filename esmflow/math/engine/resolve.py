@@ -1,0 +1,186 @@
+"""Check every name in every math string before anything is evaluated.
+
+One walk per string: each name must be a dimension, parameter, lookup, variable or global
+expression (or, where a plain word is allowed, anything); each helper must exist and be allowed
+in this kind of string; `over=` must name dimensions; `$name` must be a defined sub-expression
+or slice. All problems of the whole math are collected and raised together, each pointing at
+the YAML key path and underlining the token, with the closest valid name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from esmflow.errors import ModelError, ProblemCollector, closest_name
+from esmflow.math.engine import helpers, tree
+from esmflow.math.engine.context import Context
+from esmflow.math.engine.grammar import parse
+from esmflow.math.schema import MathDefinition
+
+# Where a bare word is read as a plain string instead of a model name.
+_WORD = "word"
+_ARRAY = "array"
+
+
+def check_math(math: MathDefinition, ctx: Context) -> None:
+    """Raise one ModelError listing every unknown name or misused helper in the active math."""
+    problems = ProblemCollector()
+    known = _known_names(math, ctx)
+    for section, name, definition in math.components():
+        if section in ("postprocessed", "checks"):
+            continue  # evaluated after the solve / by the loader, with their own names
+        for kind, key_path, text in _strings(section, name, definition):
+            try:
+                node = parse(text, kind, key_path)
+            except ModelError as err:
+                problems.extend(err)
+                continue
+            for message, bad, fields in _check(node, kind, known, definition):
+                problems.add(message, key_path=key_path, span=(text, *bad.span), **fields)
+    problems.raise_if_any()
+
+
+def _known_names(math: MathDefinition, ctx: Context) -> dict[str, set[str]]:
+    return {
+        "dims": set(ctx.dimensions),
+        "arrays": set(ctx.parameters)
+        | set(ctx.lookups)
+        | set(math.variables)
+        | set(math.global_expressions)
+        | set(ctx.dimensions),
+    }
+
+
+def _strings(section: str, name: str, definition: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    yield from (
+        (kind, key_path, text)
+        for kind, key_path, text in _component_strings(f"{section}.{name}", definition)
+    )
+
+
+def _component_strings(base: str, definition: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    from esmflow.math.schema import _component_strings as strings  # one definition of the walk
+
+    yield from strings(base, definition)
+
+
+def _check(
+    node: tree.Node, kind: str, known: dict[str, set[str]], definition: dict[str, Any]
+) -> Iterator[tuple[str, tree.Node, dict[str, Any]]]:
+    yield from _visit(node, _ARRAY, kind, known, definition)
+
+
+def _visit(
+    node: tree.Node,
+    position: str,
+    kind: str,
+    known: dict[str, set[str]],
+    definition: dict[str, Any],
+) -> Iterator[tuple[str, tree.Node, dict[str, Any]]]:
+    match node:
+        case tree.Name(name=name):
+            if position == _ARRAY and name not in known["arrays"]:
+                yield (
+                    f"'{name}' is not a parameter, lookup, dimension, variable or global expression",
+                    node,
+                    {"closest": closest_name(name, known["arrays"])},
+                )
+            return
+        case tree.Compare(left=left, right=right):
+            yield from _visit(left, _ARRAY, kind, known, definition)
+            yield from _visit(right, _WORD if kind == "where" else _ARRAY, kind, known, definition)
+            return
+        case tree.Subset(items=items, dim=dim):
+            yield from _dim_names(dim, known)
+            for item in items.items:
+                yield from _visit(item, _WORD, kind, known, definition)
+            return
+        case tree.Indexed(target=target, selections=selections):
+            yield from _visit(target, _ARRAY, kind, known, definition)
+            for dim, pick in selections:
+                if dim not in known["dims"]:
+                    yield (
+                        f"'{dim}' is not a dimension",
+                        pick,
+                        {"expected": _dim_list(known), "closest": closest_name(dim, known["dims"])},
+                    )
+                yield from _visit(pick, _WORD, kind, known, definition)
+            return
+        case tree.SubExpression(name=name):
+            group = "slices" if position == _WORD else "sub_expressions"
+            defined = (definition.get(group) or {}) if isinstance(definition, dict) else {}
+            if name not in defined and not (
+                group == "slices" or name in (definition.get("sub_expressions") or {})
+            ):
+                yield (
+                    f"'${name}' is not defined under {group}",
+                    node,
+                    {"closest": closest_name(name, defined)},
+                )
+            return
+        case tree.Call():
+            yield from _call(node, kind, known, definition)
+            return
+        case tree.ListOf(items=items):
+            for item in items:
+                yield from _visit(item, position, kind, known, definition)
+            return
+    for child in node.children():
+        yield from _visit(
+            child, position if position == _ARRAY else _ARRAY, kind, known, definition
+        )
+
+
+def _call(
+    call: tree.Call, kind: str, known: dict[str, set[str]], definition: dict[str, Any]
+) -> Iterator[tuple[str, tree.Node, dict[str, Any]]]:
+    registry = helpers.WHERE if kind == "where" else helpers.EXPRESSION
+    if call.name not in registry:
+        other = helpers.EXPRESSION if kind == "where" else helpers.WHERE
+        hint = f" (it is only allowed in {'expression' if kind == 'where' else 'where'} strings)"
+        yield (
+            f"'{call.name}' is not a helper function in {kind} strings"
+            + (hint if call.name in other else ""),
+            call,
+            {"expected": ", ".join(sorted(registry)), "closest": closest_name(call.name, registry)},
+        )
+        return
+    words = helpers.WORD_ARGUMENTS.get(call.name, set())
+    for index, arg in enumerate(call.args):
+        position = _WORD if index in words else _ARRAY
+        yield from _visit(arg, position, kind, known, definition)
+    for key, arg in call.kwargs:
+        if key == "over":
+            yield from _dim_names(arg, known)
+        elif call.name in ("roll", "get_val_at_index", "select_from_lookup_arrays", "defined"):
+            if key not in known["dims"] and key not in ("within", "how", "default"):
+                yield (
+                    f"'{key}' is not a dimension",
+                    arg,
+                    {"expected": _dim_list(known), "closest": closest_name(key, known["dims"])},
+                )
+            position = _ARRAY if call.name == "select_from_lookup_arrays" else _WORD
+            yield from _visit(arg, position, kind, known, definition)
+        else:
+            yield from _visit(arg, _WORD if key in words else _ARRAY, kind, known, definition)
+
+
+def _dim_names(
+    node: tree.Node, known: dict[str, set[str]]
+) -> Iterator[tuple[str, tree.Node, dict[str, Any]]]:
+    names = node.items if isinstance(node, tree.ListOf) else (node,)
+    for item in names:
+        if isinstance(item, tree.Name) and item.name not in known["dims"]:
+            yield (
+                f"'{item.name}' is not a dimension",
+                item,
+                {"expected": _dim_list(known), "closest": closest_name(item.name, known["dims"])},
+            )
+
+
+def _dim_list(known: dict[str, set[str]]) -> str:
+    return "one of " + ", ".join(sorted(known["dims"]))
+
+
+_ = Context  # the context type is part of check_math's signature
