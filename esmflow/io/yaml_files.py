@@ -24,7 +24,10 @@ from esmflow.errors import ModelError
 REPLACE_KEY = "_REPLACE_"
 
 
-class _ModelYamlLoader(yaml.SafeLoader):
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when available
+
+
+class _ModelYamlLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """Safe loader with YAML 1.2 core-schema scalars (as Calliope's ruamel reader)."""
 
 
@@ -80,6 +83,12 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
             got=type(data).__name__,
         )
     return expand_dotted(data)
+
+
+def dump_yaml(data: Mapping[str, Any]) -> str:
+    """YAML text of plain data (keys in order; `.inf`/`.nan` read back as numbers by `parse_yaml`)."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(dict(data), Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def read_yaml_file(path: Path) -> dict[str, Any]:

@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-import yaml
 
 from esmflow.errors import ModelError, ProblemCollector
 from esmflow.io.read_model import ModelDefinition
-from esmflow.io.yaml_files import parse_yaml
+from esmflow.io.yaml_files import dump_yaml, parse_yaml, sha256_of
 from esmflow.math.schema import MathDefinition, load_math
 from esmflow.preprocess.checks import check_definitions, check_top_level_keys, parameter_kinds
 from esmflow.preprocess.config import check_math_paths, math_paths_of, resolve_config
@@ -51,10 +50,10 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     check_top_level_keys(model, problems)
     config = resolve_config(model.get("config"), problems)
     init = config["init"]
-    math = _load_model_math(init, definition, problems)
+    files = dict(definition.files)
+    math = _load_model_math(init, definition, files, problems)
     problems.raise_if_any()
     pivots = _pivot_dims(math)
-    files = dict(definition.files)
     tables = load_data_tables(
         model.get("data_tables") or {}, definition.path.parent, files, problems
     )
@@ -80,7 +79,7 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     inputs = add_time_parameters(inputs)
     inputs.attrs = {
         "name": str(init.get("name") or ""),
-        "config": yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+        "config": dump_yaml(config),
         "math": math.to_yaml(),
         "model_files": json.dumps(files, sort_keys=True),
         "applied_overrides": json.dumps(list(definition.applied_overrides)),
@@ -99,7 +98,10 @@ def resolved_config(inputs: xr.Dataset) -> dict[str, Any]:
 
 
 def _load_model_math(
-    init: Mapping[str, Any], definition: ModelDefinition, problems: ProblemCollector
+    init: Mapping[str, Any],
+    definition: ModelDefinition,
+    files: dict[str, str],
+    problems: ProblemCollector,
 ) -> MathDefinition:
     """Base math, the mode's math, then `extra_math` (built-in names or `math_paths` keys)."""
     paths = math_paths_of(init, definition.path.parent)
@@ -110,10 +112,7 @@ def _load_model_math(
         problems.extend(err)
         return MathDefinition({})
     for path in paths.values():
-        if path.is_file():
-            from esmflow.io.yaml_files import sha256_of
-
-            definition.files.setdefault(str(path), sha256_of(path))
+        files[str(path)] = sha256_of(path)
     return math
 
 
@@ -128,14 +127,14 @@ def _pivot_dims(math: MathDefinition) -> dict[str, str]:
 
 def _coords(definitions: ParameterDefinitions, layout: Layout) -> dict[str, Any]:
     labels = definitions.labels_by_dim()
-    labels["nodes"] = labels.get("nodes", set()) | set(layout.nodes)
-    labels["techs"] = labels.get("techs", set()) | set(layout.techs)
+    for dim, names in (("nodes", layout.nodes), ("techs", layout.techs)):
+        labels[dim] = labels.get(dim, pd.Index([])).append(pd.Index(list(names), dtype=object))
     coords: dict[str, Any] = {}
     for dim, items in labels.items():
         if dim == "timesteps":
-            coords[dim] = pd.DatetimeIndex(sorted(items)).astype("datetime64[ns]")
+            coords[dim] = pd.DatetimeIndex(items).astype("datetime64[ns]")
         else:
-            coords[dim] = np.array(sorted(str(i) for i in items), dtype=str)
+            coords[dim] = np.array(sorted(set(items.astype(str))), dtype=str)
     return coords
 
 
@@ -146,8 +145,8 @@ def _combine(
     coords = _coords(definitions, layout)
     variables: dict[str, xr.DataArray] = {}
     for name in definitions.names():
-        array = definitions.assemble(name, coords)
         kind = kinds.get(name, "float")
+        array = definitions.assemble(name, coords, numeric=kind == "float")
         if kind == "bool" and name != "active":
             array = array.fillna(False).astype(bool)
         elif kind == "string":

@@ -123,25 +123,35 @@ class ParameterDefinitions:
         known = [d for d in DIM_ORDER if d in seen]
         return (*known, *sorted(d for d in seen if d not in DIM_ORDER))
 
-    def labels_by_dim(self) -> dict[str, set[Any]]:
-        """Every label used for every dimension, across all parameters."""
-        labels: dict[str, set[Any]] = defaultdict(set)
+    def labels_by_dim(self) -> dict[str, pd.Index]:
+        """Every label used for every dimension, across all parameters (sorted, unique)."""
+        from_records: dict[str, set[Any]] = defaultdict(set)
         for records in self.records.values():
             for record in records:
                 for dim, label in zip(record.dims, record.labels, strict=True):
-                    labels[dim].add(label)
+                    from_records[dim].add(label)
+        labels = {dim: pd.Index(sorted(items)) for dim, items in from_records.items()}
         for tables in self.tables.values():
             for table in tables:
                 for level, dim in enumerate(table.series.index.names):
-                    if dim is not None:
-                        labels[str(dim)].update(table.series.index.get_level_values(level).unique())
-        return labels
+                    if dim is None:
+                        continue
+                    found = table.series.index.get_level_values(level).unique()
+                    labels[str(dim)] = (
+                        labels[str(dim)].union(found) if str(dim) in labels else found
+                    )
+        return {dim: index.unique().sort_values() for dim, index in labels.items()}
 
-    def assemble(self, name: str, coords: Mapping[str, Any]) -> xr.DataArray:
-        """Combine all definitions of `name` into one object array over its dims (NaN = undefined)."""
+    def assemble(self, name: str, coords: Mapping[str, Any], numeric: bool) -> xr.DataArray:
+        """Combine all definitions of `name` into one array over its dims (NaN = undefined).
+
+        Numeric parameters are assembled as float64 (values already checked to be numbers);
+        the others as objects, typed by the caller.
+        """
         dims = self.dims_of(name)
+        dtype = float if numeric else object
         template = xr.DataArray(
-            np.full(tuple(len(coords[d]) for d in dims), np.nan, dtype=object),
+            np.full(tuple(len(coords[d]) for d in dims), np.nan, dtype=dtype),
             coords={d: coords[d] for d in dims},
             dims=dims,
         )
@@ -163,9 +173,13 @@ class ParameterDefinitions:
 
 
 def _series_to_array(series: pd.Series, template: xr.DataArray) -> xr.DataArray:
+    if template.dtype == float:
+        series = pd.to_numeric(series, errors="coerce").astype(float)
+    else:
+        series = series.astype(object)
     if list(series.index.names) == [None]:
         return xr.full_like(template, series.iloc[0])
-    array = xr.DataArray.from_series(series.astype(object))
+    array = xr.DataArray.from_series(series)
     array = array.reindex({d: template.coords[d].values for d in array.dims})
     return array.broadcast_like(template).transpose(*template.dims)
 
@@ -173,10 +187,11 @@ def _series_to_array(series: pd.Series, template: xr.DataArray) -> xr.DataArray:
 def _records_to_array(
     dims: tuple[str, ...], records: list[Record], template: xr.DataArray
 ) -> xr.DataArray:
+    values = pd.Series([r.value for r in records], dtype=object)
     if not dims:
-        return xr.full_like(template, records[-1].value)
+        return _series_to_array(values.set_axis(pd.Index([None])), template)
     index = pd.MultiIndex.from_tuples([r.labels for r in records], names=list(dims))
-    series = pd.Series([r.value for r in records], index=index, dtype=object)
+    series = values.set_axis(index)
     series = series[~series.index.duplicated(keep="last")]
     return _series_to_array(series, template)
 
