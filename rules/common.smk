@@ -84,17 +84,18 @@ def model_data_files(wildcards) -> list[str]:
 
     Listed as inputs so that editing any of them re-runs the scenario. Files a model imports from
     outside its folder are not tracked (use `--forcerun prepare_inputs` after editing those).
-    A model file directly in the workflow folder only tracks itself.
+    A model file directly in the workflow folder only tracks itself (the `model` input).
     """
-    model = ROOT / model_file(wildcards)
-    folder = model.parent.resolve()
+    model = (ROOT / model_file(wildcards)).resolve()
+    folder = model.parent
     if folder == ROOT.resolve():
-        return [model_file(wildcards)]
+        return []
     files = (
         path
         for path in folder.rglob("*")
         if path.suffix in (".yaml", ".yml", ".csv")
         and path.is_file()
+        and path != model
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
     return sorted(os.path.relpath(path, ROOT.resolve()) for path in files)
