@@ -56,15 +56,14 @@ _KIND_OF_DTYPE = {"bool": "bool", "string": "string", "float": "float", "integer
 
 
 def check_top_level_keys(model: Mapping[str, Any], problems: ProblemCollector) -> None:
-    """A top-level key within a small edit of a known section is a misspelling."""
+    """Only known sections may sit at the top level (Calliope rejects any other key too)."""
     for key in model:
-        closest = closest_name(str(key), TOP_LEVEL_KEYS, cutoff=MISSPELLING_CUTOFF)
-        if key not in TOP_LEVEL_KEYS and closest:
+        if key not in TOP_LEVEL_KEYS:
             problems.add(
                 f"Unknown top-level key '{key}'",
                 key_path=str(key),
                 expected=", ".join(TOP_LEVEL_KEYS),
-                closest=closest,
+                closest=closest_name(str(key), TOP_LEVEL_KEYS),
             )
 
 

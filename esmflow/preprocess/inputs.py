@@ -77,6 +77,9 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     inputs = drop_undefined(inputs, _definition_matrix(inputs), mask_values=True)
     inputs = _select_time(inputs, init, math)
     inputs = add_time_parameters(inputs)
+    inputs = inputs.assign_coords(
+        {dim: inputs[dim].values.astype(str) for dim in inputs.dims if dim != "timesteps"}
+    )
     inputs.attrs = {
         "name": str(init.get("name") or ""),
         "config": dump_yaml(config),
