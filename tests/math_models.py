@@ -131,3 +131,20 @@ def _as_label(array: Any, dim: str, label: Any) -> Any:
     if dim == "timesteps" and isinstance(label, int):
         return array.coords["timesteps"].values[label]
     return label
+
+
+def solve_with_weights(
+    folder: Path, definition: Mapping[str, Any], weights: Sequence[float]
+) -> Model:
+    """Solve with `timestep_weights` replaced, as time clustering would set them.
+
+    The loader sets every weight to 1 (as Calliope does; a model file cannot set them), so the
+    weights go into the prepared inputs directly.
+    """
+    loaded = Model.from_yaml(write_model(folder, definition))
+    inputs = loaded.inputs.copy()
+    inputs["timestep_weights"] = inputs["timestep_weights"].copy(data=list(weights))
+    model = Model(inputs)
+    model.build()
+    model.solve()
+    return model

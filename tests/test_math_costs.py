@@ -16,6 +16,7 @@ from math_models import (
     objective,
     per_cost,
     solve_model,
+    solve_with_weights,
     supply,
     timeseries,
     value,
@@ -110,9 +111,7 @@ def test_share_of_year_uses_resolution_and_weights(tmp_path):
             "sink_use_equals": timeseries(4, 4, timesteps=steps),
         },
     }
-    definition = model_definition(techs)
-    definition["data_definitions"] = {"timestep_weights": timeseries(1, 3, timesteps=steps)}
-    model = solve_model(tmp_path, definition)
+    model = solve_with_weights(tmp_path, model_definition(techs), weights=[1, 3])
     assert objective(model) == pytest.approx(32)
     assert value(model, "flow_cap", techs="gas", carriers="power") == pytest.approx(2)
 
@@ -140,3 +139,13 @@ def test_objective_cost_weights_over_cost_classes(tmp_path, co2_weight, expected
     assert value(model, "flow_out", techs=runs, carriers="power", timesteps=0) == pytest.approx(1)
     if runs == "gas":
         assert value(model, "cost", techs="gas", costs="co2") == pytest.approx(4)
+
+
+def test_check_feasibility_objective_has_no_costs(tmp_path):
+    # `check_feasibility` minimises nothing: the objective is 0 although gas costs 1 per unit,
+    # and the solution still meets demand [2, 2].
+    definition = gas_plant_model(cost_per_unit=1)
+    definition["config"]["build"]["objective"] = "check_feasibility"
+    model = solve_model(tmp_path, definition)
+    assert objective(model) == pytest.approx(0)
+    assert value(model, "flow_out", techs="gas", carriers="power", timesteps=1) == pytest.approx(2)

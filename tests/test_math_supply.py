@@ -102,9 +102,7 @@ def test_flow_out_eff_and_parasitic_eff(tmp_path):
     assert objective(model) == pytest.approx(12.5)
     assert value(model, "flow_cap", techs="gas", carriers="power") == pytest.approx(2.5)
     assert values(model, "source_use", techs="gas") == pytest.approx([5, 5])
-    assert values(model, "flow_out_inc_eff", techs="gas", carriers="power") == pytest.approx(
-        [2.5, 2.5]
-    )
+    assert values(model, "flow_out_inc_eff", techs="gas", carriers="power") == pytest.approx([5, 5])
 
 
 def test_source_unit_per_area_scales_the_source_by_area_use(tmp_path):

@@ -42,3 +42,11 @@ def test_no_slacks_without_ensure_feasibility(tmp_path):
     assert objective(model) == pytest.approx(4)
     for name in ("unmet_demand", "unused_supply"):
         assert name not in model.results or model.results[name].isnull().all()
+
+
+def test_unmet_sum_reports_the_net_slack(tmp_path):
+    # Same as the first test: 1 unit unmet per step, nothing unused → unmet_sum [1, 1].
+    techs = {"gas": supply(flow_cap_max=1), "load": demand("power", 2, 2)}
+    definition = model_definition(techs, config=FEASIBLE, data_definitions=BIG_M)
+    model = solve_model(tmp_path, definition)
+    assert values(model, "unmet_sum", nodes="A", carriers="power") == pytest.approx([1, 1])
