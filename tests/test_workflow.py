@@ -43,7 +43,11 @@ def snakemake(folder: Path, *args: str, timeout: float = 600) -> subprocess.Comp
     """Run the pinned Snakemake in `folder`; output captured for the assertion message."""
     return subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
-        cwd=folder, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -54,8 +58,15 @@ def report(done: subprocess.CompletedProcess) -> str:
 def test_dry_run_plans_every_step(repo_copy: Path) -> None:
     done = snakemake(repo_copy, "-n", *TINY)
     assert done.returncode == 0, report(done)
-    for rule in ("prepare_inputs", "compute_distances", "cluster_time", "build_model",
-                 "solve_model", "postprocess", "dump_provenance"):
+    for rule in (
+        "prepare_inputs",
+        "compute_distances",
+        "cluster_time",
+        "build_model",
+        "solve_model",
+        "postprocess",
+        "dump_provenance",
+    ):
         assert f"rule {rule}:" in done.stdout, rule
 
 
@@ -79,7 +90,10 @@ def test_lint_and_format() -> None:
     assert done.returncode == 0, report(done)
     formatted = subprocess.run(
         [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "rules/"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert formatted.returncode == 0, formatted.stderr
 
@@ -107,17 +121,25 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
         assert {"sink_use_equals", "timestep_weights"} <= set(results.data_vars)  # inputs
         assert results["flow_cap"].attrs["is_result"] == 1  # results
         assert results["storage_cap"].sel(nodes="south", techs="battery") == pytest.approx(200.0)
-        for attr in ("config", "model_files", "workflow_config", "package_versions",
-                     "git_commit", "esmflow_code_hash", "termination"):
+        for attr in (
+            "config",
+            "model_files",
+            "workflow_config",
+            "package_versions",
+            "git_commit",
+            "esmflow_code_hash",
+            "termination",
+        ):
             assert attr in results.attrs, attr
         assert "model.yaml" in results.attrs["model_files"]
 
     distances = (folder / "distances.csv").read_text()
     assert "north_to_south" in distances and "distance_km" in distances
     assert (folder / "plots" / "dispatch.png").read_bytes()[:4] == b"\x89PNG"
-    assert "Solving" in (repo_copy / "logs" / "tiny" / "solve_model_solver.log").read_text() or (
-        repo_copy / "logs" / "tiny" / "solve_model_solver.log"
-    ).stat().st_size > 0
+    assert (
+        "Solving" in (repo_copy / "logs" / "tiny" / "solve_model_solver.log").read_text()
+        or (repo_copy / "logs" / "tiny" / "solve_model_solver.log").stat().st_size > 0
+    )
 
     again = snakemake(repo_copy, "-n", *TINY)
     assert again.returncode == 0, report(again)
@@ -126,9 +148,35 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
 
 def test_bad_model_stops_in_prepare_inputs(repo_copy: Path) -> None:
     model = repo_copy / "tests" / "data" / "tiny" / "model.yaml"
-    model.write_text(model.read_text().replace("    flow_out_eff: 0.5\n", "    flow_out_eff: -0.5\n"))
-    done = snakemake(repo_copy, "--cores", "1", *TINY, "results/tiny/inputs.nc")
+    model.write_text(
+        model.read_text().replace("    flow_out_eff: 0.5\n", "    flow_out_eff: -0.5\n")
+    )
+    done = snakemake(repo_copy, "results/tiny/inputs.nc", "--cores", "1", *TINY)
     assert done.returncode != 0
     log = (repo_copy / "logs" / "tiny" / "prepare_inputs.log").read_text()
     assert "ModelError" in log and "flow_out_eff" in log and "Traceback" not in log
     assert not (repo_copy / "results" / "tiny" / "inputs.nc").exists()
+
+
+def test_infeasible_model_fails_the_solve_with_a_diagnosis(repo_copy: Path) -> None:
+    # 1 kW of gas and no solar cannot meet a 30 kW demand, and unmet demand is not allowed
+    (repo_copy / "infeasible.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "run": {"scenarios": ["tiny_infeasible"]},
+                "scenarios": {
+                    "tiny_infeasible": {
+                        "model": "tests/data/tiny/model.yaml",
+                        "set": {"techs.gas.flow_cap_max": 1, "techs.solar.flow_cap_max": 0},
+                    }
+                },
+            }
+        )
+    )
+    target = "results/tiny_infeasible/solution.nc"
+    done = snakemake(repo_copy, target, "--cores", "1", "--configfile", "infeasible.yaml")
+    assert done.returncode != 0
+    log = (repo_copy / "logs" / "tiny_infeasible" / "solve_model.log").read_text()
+    assert "ModelError" in log and "infeasible" in log
+    folder = repo_copy / "results" / "tiny_infeasible"
+    assert not (folder / "solution.nc").exists() and not (folder / "solve_status.yaml").exists()
