@@ -23,8 +23,16 @@ for folder in (ROOT / "scripts", ROOT):
 
 # What a copy of the repo leaves out: version control, environments, anything a run produced.
 COPY_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv*", "results", "logs", "benchmarks", ".snakemake", "__pycache__",
-    ".pytest_cache", ".ruff_cache", "out",
+    ".git",
+    ".venv*",
+    "results",
+    "logs",
+    "benchmarks",
+    ".snakemake",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "out",
 )
 
 
@@ -90,7 +98,9 @@ def fake_solution(fake_inputs: xr.Dataset) -> xr.Dataset:
     flow_out of gas @north: 10 per step; flow_in of demand @north: 9 per step.
     cost (monetary): gas 100, solar 40, battery 1e-12 (round-off: becomes 0).
     """
-    coords = {name: fake_inputs[name] for name in ("nodes", "techs", "carriers", "costs", "timesteps")}
+    coords = {
+        name: fake_inputs[name] for name in ("nodes", "techs", "carriers", "costs", "timesteps")
+    }
     index = {tech: i for i, tech in enumerate(TECHS)}
     flow_cap = np.full((2, 5, 1), np.nan)
     flow_cap[0, index["gas"], 0] = 50.0

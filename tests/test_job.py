@@ -20,12 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_named_paths_and_params_from_json(tmp_path: Path) -> None:
     job = _job.parse_job(
         [
-            "--input", "inputs=in.nc",
-            "--output", f"solution={tmp_path}/out/s.nc", f"status={tmp_path}/out/s.yaml",
-            "--log", f"python={tmp_path}/logs/p.log", f"solver={tmp_path}/logs/h.log",
-            "--params", '{"solver": {"name": "highs", "threads": 2}}',
-            "--threads", "3",
-            "--wildcards", "scenario=base",
+            "--input",
+            "inputs=in.nc",
+            "--output",
+            f"solution={tmp_path}/out/s.nc",
+            f"status={tmp_path}/out/s.yaml",
+            "--log",
+            f"python={tmp_path}/logs/p.log",
+            f"solver={tmp_path}/logs/h.log",
+            "--params",
+            '{"solver": {"name": "highs", "threads": 2}}',
+            "--threads",
+            "3",
+            "--wildcards",
+            "scenario=base",
         ],
         rule="solve_model",
     )
@@ -34,7 +42,8 @@ def test_named_paths_and_params_from_json(tmp_path: Path) -> None:
     assert job.log.get("solver") == f"{tmp_path}/logs/h.log"
     assert job.params.solver == {"name": "highs", "threads": 2}
     assert job.threads == 3 and job.wildcards.scenario == "base" and job.rule == "solve_model"
-    assert (tmp_path / "out").is_dir() and (tmp_path / "logs").is_dir()  # parents made, as Snakemake does
+    # parent folders are made, as Snakemake does
+    assert (tmp_path / "out").is_dir() and (tmp_path / "logs").is_dir()
     with pytest.raises(AttributeError):
         _ = job.output.missing
 
@@ -80,12 +89,20 @@ def test_a_rule_script_runs_from_the_shell(tmp_path: Path) -> None:
     out = tmp_path / "provenance" / "config.yaml"
     done = subprocess.run(
         [
-            sys.executable, str(ROOT / "scripts" / "dump_provenance.py"),
-            "--output", f"provenance={out}",
-            "--log", str(tmp_path / "p.log"),
-            "--params", '{"scenario": "base", "config": {"model": "m.yaml"}, "code": "abc"}',
+            sys.executable,
+            str(ROOT / "scripts" / "dump_provenance.py"),
+            "--output",
+            f"provenance={out}",
+            "--log",
+            str(tmp_path / "p.log"),
+            "--params",
+            '{"scenario": "base", "config": {"model": "m.yaml"}, "code": "abc"}',
         ],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     record = yaml.safe_load(out.read_text())

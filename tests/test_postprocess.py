@@ -27,7 +27,9 @@ def results(fake_inputs: xr.Dataset, fake_solution: xr.Dataset) -> xr.Dataset:
     return make_results(fake_inputs, solve_result)
 
 
-def test_results_hold_inputs_results_and_status(results: xr.Dataset, fake_inputs: xr.Dataset) -> None:
+def test_results_hold_inputs_results_and_status(
+    results: xr.Dataset, fake_inputs: xr.Dataset
+) -> None:
     assert set(fake_inputs.data_vars) <= set(results.data_vars)
     assert results["flow_cap"].attrs["is_result"] == 1
     assert "is_result" not in results["flow_cap_max"].attrs
@@ -58,7 +60,9 @@ def test_capacities_by_node_and_tech(results: xr.Dataset) -> None:
     assert len(flow_cap) == 5
     assert flow_cap[("north", "gas")] == 50.0
     storage = table[table["variable"] == "storage_cap"]
-    assert storage[["nodes", "techs", "carriers", "value"]].values.tolist() == [["south", "battery", "", 100.0]]
+    assert storage[["nodes", "techs", "carriers", "value"]].values.tolist() == [
+        ["south", "battery", "", 100.0]
+    ]
 
 
 def test_costs_by_class_and_tech(results: xr.Dataset) -> None:
