@@ -14,15 +14,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from esmflow.errors import ProblemCollector, closest_name
+from esmflow.errors import ModelError, ProblemCollector, closest_name
+from esmflow.io.yaml_files import read_yaml_file
 from esmflow.math.schema import MathDefinition
 from esmflow.preprocess.parameters import ParameterDefinitions
 from esmflow.preprocess.techs_nodes import Layout
@@ -226,24 +229,14 @@ def _check_carriers(definitions: ParameterDefinitions, problems: ProblemCollecto
     by_tech, sides = _tech_carriers(definitions)
     carriers = set(sides)
     for carrier, where in sides.items():
-        others = carriers - {carrier}
-        closest = closest_name(carrier, others, cutoff=0.8)
+        closest = closest_name(carrier, carriers - {carrier}, cutoff=0.8)
         if len(where) == 1 and closest:
-            record = (
-                next(
-                    r
-                    for name in where
-                    for r in definitions.records.get(name, [])
-                    if str(r.labels[r.dims.index("carriers")]) == carrier
-                )
-                if any(definitions.records.get(n) for n in where)
-                else None
-            )
+            (side,) = where
             problems.add(
-                f"Carrier '{carrier}' is only {'consumed' if 'carrier_in' in where else 'produced'}"
+                f"Carrier '{carrier}' is only {'consumed' if side == 'carrier_in' else 'produced'}"
                 " and looks like a misspelling",
-                key_path=record.key_path if record else None,
-                expected="one of the model's carriers: " + ", ".join(sorted(carriers)),
+                key_path=_key_path_naming(definitions, side, carrier),
+                expected="one of the model's carriers: " + ", ".join(sorted(carriers - {carrier})),
                 got=carrier,
                 closest=closest,
             )
@@ -252,32 +245,30 @@ def _check_carriers(definitions: ParameterDefinitions, problems: ProblemCollecto
             continue
         for record in definitions.records.get(name, []):
             if "carriers" in record.dims:
+                carrier = str(record.labels[record.dims.index("carriers")])
                 tech = record.labels[record.dims.index("techs")] if "techs" in record.dims else None
-                _check_carrier_label(
-                    name,
-                    str(record.labels[record.dims.index("carriers")]),
-                    tech,
-                    by_tech,
-                    carriers,
-                    {"key_path": record.key_path},
-                    problems,
-                )
+                location = {"key_path": record.key_path}
+                _check_carrier_label(name, carrier, tech, by_tech, carriers, location, problems)
         for table in definitions.tables.get(name, []):
             frame = table.series.index.to_frame(index=False)
             if "carriers" not in frame.columns:
                 continue
             columns = ["carriers", "techs"] if "techs" in frame.columns else ["carriers"]
+            location = {"key_path": f"{table.key_path}.inputs.{name}", "file": table.file}
             for row in frame[columns].drop_duplicates().itertuples(index=False):
-                location = {"key_path": f"{table.key_path}.inputs.{name}", "file": table.file}
-                _check_carrier_label(
-                    name,
-                    str(row[0]),
-                    row[1] if len(row) > 1 else None,
-                    by_tech,
-                    carriers,
-                    location,
-                    problems,
-                )
+                tech = row[1] if len(row) > 1 else None
+                _check_carrier_label(name, str(row[0]), tech, by_tech, carriers, location, problems)
+
+
+def _key_path_naming(definitions: ParameterDefinitions, name: str, carrier: str) -> str | None:
+    """Key path of the first YAML record of `name` on `carrier` (None if only tables name it)."""
+    for record in definitions.records.get(name, []):
+        if (
+            "carriers" in record.dims
+            and str(record.labels[record.dims.index("carriers")]) == carrier
+        ):
+            return record.key_path
+    return None
 
 
 def _check_carrier_label(
@@ -306,3 +297,33 @@ def _check_carrier_label(
             closest=closest_name(carrier, own),
             **location,
         )
+
+
+def attach_files(problems: ProblemCollector, yaml_files: list[Path], default: str) -> None:
+    """Name, for each problem without a file, the YAML file that defines most of its key path."""
+    parsed: list[tuple[Path, dict[str, Any]]] | None = None
+    for position, problem in enumerate(problems.problems):
+        if problem.file or not problem.key_path:
+            continue
+        if parsed is None:
+            parsed = []
+            for path in yaml_files:
+                try:
+                    parsed.append((path, read_yaml_file(path)))
+                except ModelError:
+                    continue
+        best, best_depth = default, 0
+        for path, data in parsed:
+            depth = _matched_depth(data, problem.key_path.split("."))
+            if depth > best_depth:
+                best, best_depth = str(path), depth
+        problems.problems[position] = dataclasses.replace(problem, file=best)
+
+
+def _matched_depth(data: Any, parts: list[str]) -> int:
+    depth = 0
+    for part in parts:
+        if not isinstance(data, Mapping) or part not in data:
+            break
+        data, depth = data[part], depth + 1
+    return depth

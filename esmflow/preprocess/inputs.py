@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,12 @@ from esmflow.errors import ModelError, ProblemCollector
 from esmflow.io.read_model import ModelDefinition
 from esmflow.io.yaml_files import dump_yaml, parse_yaml, sha256_of
 from esmflow.math.schema import MathDefinition, load_math
-from esmflow.preprocess.checks import check_definitions, check_top_level_keys, parameter_kinds
+from esmflow.preprocess.checks import (
+    attach_files,
+    check_definitions,
+    check_top_level_keys,
+    parameter_kinds,
+)
 from esmflow.preprocess.config import check_math_paths, math_paths_of, resolve_config
 from esmflow.preprocess.data_tables import load_data_tables
 from esmflow.preprocess.parameters import ParameterDefinitions
@@ -46,13 +52,17 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
         Every problem found in the definition and its data, listed together.
     """
     problems = ProblemCollector()
-    model = resolve_templates(definition.data, source=str(definition.path))
+    try:
+        model = resolve_templates(definition.data)
+    except ModelError as err:
+        problems.extend(err)
+        _raise_with_files(problems, definition)
     check_top_level_keys(model, problems)
     config = resolve_config(model.get("config"), problems)
     init = config["init"]
     files = dict(definition.files)
     math = _load_model_math(init, definition, files, problems)
-    problems.raise_if_any()
+    _raise_with_files(problems, definition)
     pivots = _pivot_dims(math)
     tables = load_data_tables(
         model.get("data_tables") or {}, definition.path.parent, files, problems
@@ -70,7 +80,7 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     )
     kinds = parameter_kinds(definitions, math)
     check_definitions(definitions, layout, kinds, math, problems)
-    problems.raise_if_any()
+    _raise_with_files(problems, definition)
 
     inputs = _combine(definitions, layout, kinds)
     inputs = _apply_active(inputs, layout)
@@ -88,6 +98,14 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
         "applied_overrides": json.dumps(list(definition.applied_overrides)),
     }
     return inputs
+
+
+def _raise_with_files(problems: ProblemCollector, definition: ModelDefinition) -> None:
+    """Raise every collected problem, each naming the YAML file its key path comes from."""
+    if problems.problems:
+        yaml_files = [Path(f) for f in definition.files if f.endswith((".yaml", ".yml"))]
+        attach_files(problems, yaml_files, default=str(definition.path))
+    problems.raise_if_any()
 
 
 def resolved_config(inputs: xr.Dataset) -> dict[str, Any]:
