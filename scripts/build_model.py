@@ -10,14 +10,14 @@ from esmflow.io.results_file import atomic_path
 from esmflow.math.engine.build import build_program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
-from esmflow.postprocess.results import stored_config
+from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
 
 
 def build(inputs: xr.Dataset) -> Program:
     """The program of these inputs, with the math and `config.build` stored alongside them."""
-    options = BuildOptions.from_model_config(stored_config(inputs))
+    options = BuildOptions.from_model_config(resolved_config(inputs))
     return build_program(inputs, MathDefinition.from_inputs(inputs), options)
 
 

@@ -15,7 +15,7 @@ from esmflow.backends.program import Program
 from esmflow.errors import ModelError
 from esmflow.io.results_file import write_netcdf, write_yaml
 from esmflow.options import SolveOptions
-from esmflow.postprocess.results import stored_config
+from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def status_record(result: SolveResult, options: SolveOptions, backend: str) -> d
 def main(job) -> None:
     configure_logging(job)
     with xr.open_dataset(job.input.inputs) as inputs:
-        model_config = stored_config(inputs)
+        model_config = resolved_config(inputs)
     options = solve_options(
         model_config, dict(job.params.solver), job.threads, job.log.get("solver")
     )

@@ -11,7 +11,7 @@ import yaml
 from esmflow.backends.highs import SolveResult
 from esmflow.postprocess import plots, summaries
 from esmflow.postprocess.provenance import git_state, provenance_attrs, provenance_record
-from esmflow.postprocess.results import make_results, stored_config, zero_threshold
+from esmflow.postprocess.results import make_results, zero_threshold
 
 
 @pytest.fixture
@@ -46,10 +46,11 @@ def test_zero_threshold_cleans_round_off_only(results: xr.Dataset) -> None:
     assert results["cost"].sel(nodes="north", techs="gas", costs="monetary") == 100.0
 
 
-def test_stored_config_and_threshold(fake_inputs: xr.Dataset) -> None:
-    assert stored_config(fake_inputs)["init"]["distance_unit"] == "km"
+def test_zero_threshold_from_the_stored_config(fake_inputs: xr.Dataset) -> None:
     assert zero_threshold(fake_inputs) == 1e-10
-    assert zero_threshold(fake_inputs.assign_attrs(config="")) == 1e-10
+    config = "solve: {zero_threshold: 1.0e-6}\n"
+    assert zero_threshold(fake_inputs.assign_attrs(config=config)) == 1e-6
+    assert zero_threshold(fake_inputs.drop_attrs()) == 1e-10
 
 
 def test_capacities_by_node_and_tech(results: xr.Dataset) -> None:

@@ -8,27 +8,22 @@ the attribute `is_result = 1` so readers can tell results from inputs.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import xarray as xr
-import yaml
 
 from esmflow.backends.highs import SolveResult
+from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_ZERO_THRESHOLD = 1e-10
 
 
-def stored_config(inputs: xr.Dataset) -> dict[str, Any]:
-    """The resolved model config (`init`, `build`, `solve`) stored as YAML text with the inputs."""
-    config = yaml.safe_load(inputs.attrs.get("config") or "") or {}
-    return config if isinstance(config, dict) else {}
-
-
 def zero_threshold(inputs: xr.Dataset) -> float:
     """The model's `config.solve.zero_threshold`, read from the config stored with the inputs."""
-    solve = stored_config(inputs).get("solve") or {}
+    if not inputs.attrs.get("config"):
+        return DEFAULT_ZERO_THRESHOLD
+    solve = (resolved_config(inputs) or {}).get("solve") or {}
     return float(solve.get("zero_threshold", DEFAULT_ZERO_THRESHOLD))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from esmflow.postprocess.results import stored_config
+from esmflow.preprocess.inputs import resolved_config
 
 # Capacity-like decision variables of Calliope 0.7's base math, in reporting order.
 CAPACITY_VARIABLES = ("flow_cap", "storage_cap", "source_cap", "area_use", "purchased_units")
@@ -120,5 +120,6 @@ def distance_table(inputs: xr.Dataset) -> pd.DataFrame:
         if distance is not None
         else float("nan")
     )
-    unit = (stored_config(inputs).get("init") or {}).get("distance_unit", "km")
+    config = resolved_config(inputs) if inputs.attrs.get("config") else {}
+    unit = (config.get("init") or {}).get("distance_unit", "km")
     return table[columns].rename(columns={"distance": f"distance_{unit}"})
