@@ -149,3 +149,12 @@ def test_check_feasibility_objective_has_no_costs(tmp_path):
     model = solve_model(tmp_path, definition)
     assert objective(model) == pytest.approx(0)
     assert value(model, "flow_out", techs="gas", carriers="power", timesteps=1) == pytest.approx(2)
+
+
+def test_model_without_cost_data(tmp_path):
+    # No tech has any cost, so there is no `costs` dimension: every cost component is skipped
+    # (its foreach names a missing dim, as in Calliope) and the objective is 0.
+    techs = {"gas": supply(), "load": demand("power", 2, 2)}
+    model = solve_model(tmp_path, model_definition(techs))
+    assert objective(model) == pytest.approx(0)
+    assert value(model, "flow_out", techs="gas", carriers="power", timesteps=0) == pytest.approx(2)

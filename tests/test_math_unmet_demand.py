@@ -14,24 +14,25 @@ BIG_M = {"bigM": 100}
 
 
 def test_unmet_demand_at_big_m(tmp_path):
-    # Supply limited to 1 kW, demand [2, 2]: 1 unit unmet per step at bigM 100 → 200.
-    techs = {"gas": supply(flow_cap_max=1), "load": demand("power", 2, 2)}
+    # Supply (1 per unit) limited to 1 kW, demand [2, 2]: gas 1 + 1 = 2, and 1 unit unmet per
+    # step at bigM 100 → 200. Objective 202.
+    techs = {"gas": supply(cost_per_unit=1, flow_cap_max=1), "load": demand("power", 2, 2)}
     definition = model_definition(techs, config=FEASIBLE, data_definitions=BIG_M)
     model = solve_model(tmp_path, definition)
-    assert objective(model) == pytest.approx(200)
+    assert objective(model) == pytest.approx(202)
     assert values(model, "unmet_demand", nodes="A", carriers="power") == pytest.approx([1, 1])
 
 
 def test_unused_supply_at_big_m(tmp_path):
-    # A supply forced to draw 3 per step against demand [2, 2]: 1 unit per step is dumped into
-    # `unused_supply` (≤ 0) at bigM 100 → 200.
+    # A supply (1 per unit) forced to draw 3 per step against demand [2, 2]: 3 + 3 = 6, and
+    # 1 unit per step is dumped into `unused_supply` (≤ 0) at bigM 100 → 200. Objective 206.
     techs = {
-        "forced": supply(source_use_equals=timeseries(3, 3)),
+        "forced": supply(cost_per_unit=1, source_use_equals=timeseries(3, 3)),
         "load": demand("power", 2, 2),
     }
     definition = model_definition(techs, config=FEASIBLE, data_definitions=BIG_M)
     model = solve_model(tmp_path, definition)
-    assert objective(model) == pytest.approx(200)
+    assert objective(model) == pytest.approx(206)
     assert values(model, "unused_supply", nodes="A", carriers="power") == pytest.approx([-1, -1])
 
 
@@ -46,7 +47,7 @@ def test_no_slacks_without_ensure_feasibility(tmp_path):
 
 def test_unmet_sum_reports_the_net_slack(tmp_path):
     # Same as the first test: 1 unit unmet per step, nothing unused → unmet_sum [1, 1].
-    techs = {"gas": supply(flow_cap_max=1), "load": demand("power", 2, 2)}
+    techs = {"gas": supply(cost_per_unit=1, flow_cap_max=1), "load": demand("power", 2, 2)}
     definition = model_definition(techs, config=FEASIBLE, data_definitions=BIG_M)
     model = solve_model(tmp_path, definition)
     assert values(model, "unmet_sum", nodes="A", carriers="power") == pytest.approx([1, 1])
