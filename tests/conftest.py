@@ -94,7 +94,7 @@ def fake_inputs() -> xr.Dataset:
 def fake_solution(fake_inputs: xr.Dataset) -> xr.Dataset:
     """A solution on the fake inputs' coordinates with numbers easy to sum by hand.
 
-    flow_cap: gas 50 @north, solar 80 + battery 20 @south, line 30 at both ends.
+    flow_cap: gas 50 + demand 9 @north, solar 80 + battery 20 @south, line 30 at both ends.
     flow_out of gas @north: 10 per step; flow_in of demand @north: 9 per step.
     cost (monetary): gas 100, solar 40, battery 1e-12 (round-off: becomes 0).
     """
@@ -107,6 +107,7 @@ def fake_solution(fake_inputs: xr.Dataset) -> xr.Dataset:
     flow_cap[1, index["solar"], 0] = 80.0
     flow_cap[1, index["battery"], 0] = 20.0
     flow_cap[:, index["north_to_south"], 0] = 30.0
+    flow_cap[0, index["demand_power"], 0] = 9.0
     storage_cap = np.full((2, 5), np.nan)
     storage_cap[1, index["battery"]] = 100.0
     flow_out = np.zeros((2, 5, 1, 4))

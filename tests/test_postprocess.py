@@ -57,8 +57,8 @@ def test_capacities_by_node_and_tech(results: xr.Dataset) -> None:
     table = summaries.capacities(results)
     assert list(table.columns) == ["variable", "nodes", "techs", "carriers", "value"]
     flow_cap = table[table["variable"] == "flow_cap"].set_index(["nodes", "techs"])["value"]
-    # gas 50 @north; solar 80, battery 20 @south; the line 30 at both ends: 5 rows
-    assert len(flow_cap) == 5
+    # gas 50, demand 9 @north; solar 80, battery 20 @south; the line 30 at both ends: 6 rows
+    assert len(flow_cap) == 6
     assert flow_cap[("north", "gas")] == 50.0
     storage = table[table["variable"] == "storage_cap"]
     assert storage[["nodes", "techs", "carriers", "value"]].values.tolist() == [
@@ -102,7 +102,7 @@ def test_plots_are_written_as_png(results: xr.Dataset, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["capacity.png", "dispatch.png"]
 
 
-def test_capacity_table_leaves_out_links(results: xr.Dataset) -> None:
+def test_capacity_table_leaves_out_links_and_demand(results: xr.Dataset) -> None:
     table = plots.capacity_table(results)
     assert list(table.columns) == ["battery", "gas", "solar"]
     assert table.loc["south", "solar"] == 80.0

@@ -21,11 +21,16 @@ from matplotlib.figure import Figure  # noqa: E402
 from esmflow.io.results_file import atomic_path  # noqa: E402
 
 
-def _is_transmission(results: xr.Dataset) -> xr.DataArray:
-    """(techs,) True for links: their flows move energy between nodes and cancel in a system sum."""
+def _is_base_tech(results: xr.Dataset, *base_techs: str) -> xr.DataArray:
+    """(techs,) True where the tech's `base_tech` is one of `base_techs`."""
     if "base_tech" not in results:
         return xr.zeros_like(results["techs"], dtype=bool)
-    return results["base_tech"].astype(str) == "transmission"
+    return results["base_tech"].astype(str).isin(base_techs)
+
+
+def _is_transmission(results: xr.Dataset) -> xr.DataArray:
+    """(techs,) True for links: their flows move energy between nodes and cancel in a system sum."""
+    return _is_base_tech(results, "transmission")
 
 
 def _colors(results: xr.Dataset, techs: list[str]) -> list[str | None]:
@@ -95,12 +100,16 @@ def plot_dispatch(results: xr.Dataset) -> Figure:
 
 
 def capacity_table(results: xr.Dataset) -> pd.DataFrame:
-    """`flow_cap` per node (rows) and tech (columns), summed over carriers; links left out."""
+    """`flow_cap` per node (rows) and tech (columns), summed over carriers.
+
+    Links and demands are left out: a link's capacity shows at both ends, and a demand's
+    `flow_cap` is only its peak, not something built.
+    """
     if "flow_cap" not in results:
         return pd.DataFrame()
     flow_cap = results["flow_cap"].fillna(0.0)
     flow_cap = flow_cap.sum([d for d in flow_cap.dims if d not in ("nodes", "techs")])
-    flow_cap = flow_cap.where(~_is_transmission(results), 0.0)
+    flow_cap = flow_cap.where(~_is_base_tech(results, "transmission", "demand"), 0.0)
     table = flow_cap.transpose("nodes", "techs").to_pandas()
     return table.loc[:, (table.abs() > 0).any(axis=0)]
 
@@ -121,7 +130,7 @@ def plot_capacity(results: xr.Dataset) -> Figure:
             )
             bottom = bottom + table[tech].to_numpy()
         axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
-    axes.set_title("Installed flow capacity per node (links not shown)")
+    axes.set_title("Installed flow capacity per node (links and demand not shown)")
     axes.set_ylabel("flow_cap")
     return figure
 
