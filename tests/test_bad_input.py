@@ -195,3 +195,20 @@ def test_all_problems_are_reported_together() -> None:
     assert message.startswith("3 problems:")
     for key_path in ("flow_cap_maxx", "flow_out_eff", "power_line.link_to"):
         assert key_path in message
+
+
+def test_lookup_value_outside_its_choices() -> None:
+    with pytest.raises(
+        ModelError, match=r"(?s)techs\.gas_plant\.base_tech.*'suply'.*Did you mean 'supply'"
+    ):
+        _prepare(techs__gas_plant__base_tech="suply")
+
+
+def test_latitude_out_of_range() -> None:
+    with pytest.raises(ModelError, match=r"(?s)nodes\.A\.latitude.*out of range"):
+        _prepare(nodes__A__latitude=152.52)
+
+
+def test_unknown_top_level_key() -> None:
+    with pytest.raises(ModelError, match=r"(?s)teks.*Did you mean 'techs'"):
+        _prepare(teks={"x": {}})

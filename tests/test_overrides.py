@@ -133,3 +133,25 @@ def test_misspelt_config_key_is_reported() -> None:
         match=r"(?s)config\.build\.ensure_feasability.*Did you mean 'ensure_feasibility'",
     ):
         _inputs(config__build__ensure_feasability=True)
+
+
+def test_subset_of_a_non_time_dimension() -> None:
+    inputs = _inputs(config__init__subset__nodes=["A"])
+    assert list(inputs.nodes.values) == ["A"]
+    assert "power_line" not in inputs.techs  # its other end is gone
+
+
+def test_retain_inactive_keeps_switched_off_techs() -> None:
+    inputs = _inputs(techs__gas_plant__active=False, config__init__retain_inactive=True)
+    assert "gas_plant" in inputs.techs
+    assert not inputs["active"].sel(techs="gas_plant").any()
+
+
+def test_old_locations_key_reads_as_nodes(tmp_path: Path) -> None:
+    text = (TINY / "model.yaml").read_text().replace("\nnodes:\n", "\nlocations:\n")
+    for name in ("techs.yaml", "demand.csv"):
+        (tmp_path / name).write_text((TINY / name).read_text())
+    (tmp_path / "model.yaml").write_text(text)
+    with pytest.warns(UserWarning, match="locations"):
+        inputs = prepare_inputs(read_model(tmp_path / "model.yaml"))
+    assert list(inputs.nodes.values) == ["A", "B"]

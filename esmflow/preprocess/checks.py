@@ -119,6 +119,8 @@ def check_definitions(
 ) -> None:
     """Run every definition check, adding what is wrong to `problems`."""
     _check_misspelt(definitions, math, problems)
+    _check_choices(definitions, math, problems)
+    _check_coordinates(definitions, problems)
     for name in definitions.names():
         if kinds.get(name) == "float":
             _check_numeric(definitions, name, problems)
@@ -150,6 +152,46 @@ def _check_misspelt(
                 closest=closest,
                 **_first_location(definitions, name),
             )
+
+
+def _check_choices(
+    definitions: ParameterDefinitions, math: MathDefinition, problems: ProblemCollector
+) -> None:
+    """String lookups whose math declares `one_of` (e.g. `base_tech`) take one of those values."""
+    for name, lookup in math.lookups.items():
+        choices = (
+            [str(c) for c in (lookup or {}).get("one_of") or []]
+            if isinstance(lookup, Mapping)
+            else []
+        )
+        if not choices:
+            continue
+        for record in definitions.records.get(name, []):
+            if record.value is not None and str(record.value) not in choices:
+                problems.add(
+                    f"'{record.value}' is not a valid {name}",
+                    key_path=record.key_path,
+                    expected="one of " + ", ".join(choices),
+                    got=str(record.value),
+                    closest=closest_name(str(record.value), choices),
+                )
+
+
+def _check_coordinates(definitions: ParameterDefinitions, problems: ProblemCollector) -> None:
+    """Latitude within ±90°, longitude within ±180° (WGS-84 degrees)."""
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        for record in definitions.records.get(name, []):
+            if (
+                _is_number(record.value)
+                and record.value is not None
+                and abs(float(record.value)) > limit
+            ):
+                problems.add(
+                    f"{name} out of range",
+                    key_path=record.key_path,
+                    expected=f"degrees between -{limit} and {limit}",
+                    got=repr(record.value),
+                )
 
 
 def _check_numeric(

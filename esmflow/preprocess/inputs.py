@@ -10,6 +10,7 @@ time subset / resample → `timestep_resolution` and `timestep_weights` → prov
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from esmflow.errors import ModelError, ProblemCollector
+from esmflow.errors import ModelError, ModelWarning, ProblemCollector, closest_name
 from esmflow.io.read_model import ModelDefinition
 from esmflow.io.yaml_files import dump_yaml, parse_yaml, sha256_of
 from esmflow.math.schema import MathDefinition, load_math
@@ -57,9 +58,16 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     except ModelError as err:
         problems.extend(err)
         _raise_with_files(problems, definition)
+    model = _renamed_locations(model)
     check_top_level_keys(model, problems)
     config = resolve_config(model.get("config"), problems)
     init = config["init"]
+    if init.get("time_cluster") is not None:
+        warnings.warn(
+            "config.init.time_cluster is not applied yet: the model runs on all its time steps",
+            ModelWarning,
+            stacklevel=2,
+        )
     files = dict(definition.files)
     math = _load_model_math(init, definition, files, problems)
     _raise_with_files(problems, definition)
@@ -84,8 +92,10 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
 
     inputs = _combine(definitions, layout, kinds)
     inputs = _apply_active(inputs, layout)
-    inputs = drop_undefined(inputs, _definition_matrix(inputs), mask_values=True)
-    inputs = _select_time(inputs, init, math)
+    retain_inactive = bool(init.get("retain_inactive"))
+    if not retain_inactive:
+        inputs = drop_undefined(inputs, _definition_matrix(inputs), mask_values=True)
+    inputs = _select_dims(inputs, init, math, retain_inactive)
     inputs = add_time_parameters(inputs)
     inputs = inputs.assign_coords(
         {dim: inputs[dim].values.astype(str) for dim in inputs.dims if dim != "timesteps"}
@@ -245,26 +255,55 @@ def _is_empty(variable: xr.DataArray) -> bool:
     return bool(variable.isnull().all())
 
 
-def _select_time(inputs: xr.Dataset, init: Mapping[str, Any], math: MathDefinition) -> xr.Dataset:
-    """Subset and resample time steps as config.init asks; drop links left with one end."""
+def _renamed_locations(model: dict[str, Any]) -> dict[str, Any]:
+    """Calliope 0.7.0 still reads the old `locations:` key as `nodes:` (with a warning)."""
+    if "locations" in model and "nodes" not in model:
+        warnings.warn("`locations` is the old name of `nodes`", ModelWarning, stacklevel=3)
+        model = {("nodes" if key == "locations" else key): value for key, value in model.items()}
+    return model
+
+
+def _select_dims(
+    inputs: xr.Dataset, init: Mapping[str, Any], math: MathDefinition, retain_inactive: bool
+) -> xr.Dataset:
+    """Subset dims and resample time steps as config.init asks; drop links left with one end."""
     if "timesteps" not in inputs.dims:
         raise ModelError(
             "The model has no time series: at least one input must be indexed over `timesteps`",
             expected="a data table with a timesteps dimension",
         )
-    subset = (init.get("subset") or {}).get("timesteps")
-    if subset is not None:
-        inputs = subset_time(inputs, subset)
+    for dim, items in (init.get("subset") or {}).items():
+        if items is None or dim not in inputs.dims:
+            continue
+        inputs = (
+            subset_time(inputs, items) if dim == "timesteps" else _subset_labels(inputs, dim, items)
+        )
     if "link_from" in inputs:
         is_link = inputs["link_from"] != ""
         ends = inputs["active"].sum("nodes")
         hanging = (is_link & (ends == 1)).values
         inputs = inputs.isel(techs=np.flatnonzero(~hanging))
-    inputs = drop_undefined(inputs, inputs["active"], mask_values=False)
+    if not retain_inactive:
+        inputs = drop_undefined(inputs, inputs["active"], mask_values=False)
     frequency = (init.get("resample") or {}).get("timesteps")
     if frequency is not None:
         inputs = resample_time(inputs, str(frequency), _resample_methods(math))
     return inputs
+
+
+def _subset_labels(inputs: xr.Dataset, dim: str, items: Any) -> xr.Dataset:
+    """Keep the listed items of a non-time dimension (`config.init.subset.<dim>`)."""
+    wanted = [str(item) for item in (items if isinstance(items, list) else [items])]
+    present = [str(label) for label in inputs[dim].values]
+    unknown = [item for item in wanted if item not in present]
+    if unknown:
+        raise ModelError(
+            f"Cannot subset '{dim}' to unknown item '{unknown[0]}'",
+            key_path=f"config.init.subset.{dim}",
+            expected=", ".join(present),
+            closest=closest_name(unknown[0], present),
+        )
+    return inputs.sel({dim: wanted})
 
 
 def _resample_methods(math: MathDefinition) -> dict[str, str]:
