@@ -256,14 +256,6 @@ def _tech_carriers(
                 carrier = str(record.labels[record.dims.index("carriers")])
                 by_tech[tech].add(carrier)
                 sides[carrier].add(name)
-        for table in definitions.tables.get(name, []):
-            frame = table.series.index.to_frame(index=False)
-            if {"techs", "carriers"} <= set(frame.columns):
-                for tech, carrier in (
-                    frame[["techs", "carriers"]].drop_duplicates().itertuples(index=False)
-                ):
-                    by_tech[str(tech)].add(str(carrier))
-                    sides[str(carrier)].add(name)
     return by_tech, sides
 
 

@@ -77,7 +77,7 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     )
     layout = build_layout(model, tables, pivots, problems)
     definitions = ParameterDefinitions()
-    add_table_definitions(definitions, tables, problems)
+    add_table_definitions(definitions, tables, pivots, problems)
     add_yaml_definitions(
         definitions,
         layout,

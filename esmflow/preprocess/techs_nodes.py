@@ -66,7 +66,7 @@ def build_layout(
     layout = Layout()
     table_techs = _tech_definitions_from_tables(tables, pivots)
     yaml_techs = _as_mapping(model.get("techs"), "techs", problems)
-    for tech in [*table_techs, *yaml_techs]:
+    for tech in dict.fromkeys([*table_techs, *yaml_techs]):
         definition = _as_mapping(yaml_techs.get(tech), f"techs.{tech}", problems)
         layout.techs[str(tech)] = merge(table_techs.get(tech, {}), definition)
     for node, node_def in _as_mapping(model.get("nodes"), "nodes", problems).items():
@@ -240,11 +240,20 @@ def add_yaml_definitions(
 
 
 def add_table_definitions(
-    definitions: ParameterDefinitions, tables: list[LoadedTable], problems: ProblemCollector
+    definitions: ParameterDefinitions,
+    tables: list[LoadedTable],
+    pivots: Mapping[str, str],
+    problems: ProblemCollector,
 ) -> None:
-    """Add every data-table series; labels become strings, time steps datetimes."""
+    """Add every data-table series; labels become strings, time steps datetimes.
+
+    Lookups such as `carrier_in` were already turned into tech definitions (as YAML lists), so
+    they are not added again as table values.
+    """
     for rank, table in enumerate(tables):
         for name, series in table.series.items():
+            if name in pivots:
+                continue
             try:
                 series = series.set_axis(_typed_labels(series.index))
             except ValueError as err:
