@@ -212,3 +212,9 @@ def test_latitude_out_of_range() -> None:
 def test_unknown_top_level_key() -> None:
     with pytest.raises(ModelError, match=r"(?s)teks.*Did you mean 'techs'"):
         _prepare(teks={"x": {}})
+
+
+def test_model_without_any_active_tech(tmp_path: Path) -> None:
+    (tmp_path / "model.yaml").write_text("techs: {}\nnodes: {A: {}}\n")
+    with pytest.raises(ModelError, match="No tech is active"):
+        prepare_inputs(read_model(tmp_path / "model.yaml"))

@@ -7,10 +7,9 @@ defaults to `highs`, the backend esmflow solves with.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from esmflow.errors import ModelError, ProblemCollector, closest_name
+from esmflow.errors import ProblemCollector, closest_name
 from esmflow.io.yaml_files import merge
 
 CONFIG_DEFAULTS: dict[str, Any] = {
@@ -105,20 +104,3 @@ def _check_keys(
             )
         elif isinstance(defaults[key], dict) and defaults[key] and isinstance(value, Mapping):
             _check_keys(value, defaults[key], f"{path}.{key}", problems)
-
-
-def math_paths_of(init: Mapping[str, Any], model_dir: Path) -> dict[str, Path]:
-    """`config.init.math_paths` with each path resolved relative to the model file."""
-    return {
-        str(name): (model_dir / str(path)).resolve()
-        for name, path in (init.get("math_paths") or {}).items()
-    }
-
-
-def check_math_paths(paths: Mapping[str, Path]) -> None:
-    """A registered user math file must exist (ModelError otherwise)."""
-    for name, path in paths.items():
-        if not path.is_file():
-            raise ModelError(
-                "Math file not found", key_path=f"config.init.math_paths.{name}", got=str(path)
-            )

@@ -21,16 +21,17 @@ import xarray as xr
 
 from esmflow.errors import ModelError, ModelWarning, ProblemCollector, closest_name
 from esmflow.io.read_model import ModelDefinition
-from esmflow.io.yaml_files import dump_yaml, parse_yaml, sha256_of
-from esmflow.math.schema import MathDefinition, load_math
+from esmflow.io.yaml_files import dump_yaml, parse_yaml
+from esmflow.math.schema import MathDefinition
 from esmflow.preprocess.checks import (
     attach_files,
     check_definitions,
     check_top_level_keys,
     parameter_kinds,
 )
-from esmflow.preprocess.config import check_math_paths, math_paths_of, resolve_config
+from esmflow.preprocess.config import resolve_config
 from esmflow.preprocess.data_tables import load_data_tables
+from esmflow.preprocess.model_math import load_model_math, pivot_dims, resample_methods
 from esmflow.preprocess.parameters import ParameterDefinitions
 from esmflow.preprocess.techs_nodes import (
     Layout,
@@ -69,9 +70,9 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
             stacklevel=2,
         )
     files = dict(definition.files)
-    math = _load_model_math(init, definition, files, problems)
+    math, math_text = load_model_math(init, definition.path.parent, files, problems)
     _raise_with_files(problems, definition)
-    pivots = _pivot_dims(math)
+    pivots = pivot_dims(math)
     tables = load_data_tables(
         model.get("data_tables") or {}, definition.path.parent, files, problems
     )
@@ -95,6 +96,11 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     retain_inactive = bool(init.get("retain_inactive"))
     if not retain_inactive:
         inputs = drop_undefined(inputs, _definition_matrix(inputs), mask_values=True)
+    if not inputs["active"].any():
+        raise ModelError(
+            "No tech is active at any node with a carrier",
+            expected="techs listed under nodes.<node>.techs (or linked), with carrier_in/carrier_out",
+        )
     inputs = _select_dims(inputs, init, math, retain_inactive)
     inputs = add_time_parameters(inputs)
     inputs = inputs.assign_coords(
@@ -103,7 +109,7 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     inputs.attrs = {
         "name": str(init.get("name") or ""),
         "config": dump_yaml(config),
-        "math": math.to_yaml(),
+        "math": math_text,
         "model_files": json.dumps(files, sort_keys=True),
         "applied_overrides": json.dumps(list(definition.applied_overrides)),
     }
@@ -126,34 +132,6 @@ def resolved_config(inputs: xr.Dataset) -> dict[str, Any]:
             expected="inputs from prepare_inputs",
         )
     return parse_yaml(str(inputs.attrs["config"]), source="inputs.attrs['config']")
-
-
-def _load_model_math(
-    init: Mapping[str, Any],
-    definition: ModelDefinition,
-    files: dict[str, str],
-    problems: ProblemCollector,
-) -> MathDefinition:
-    """Base math, the mode's math, then `extra_math` (built-in names or `math_paths` keys)."""
-    paths = math_paths_of(init, definition.path.parent)
-    try:
-        check_math_paths(paths)
-        math = load_math(list(init["extra_math"]), paths, mode=str(init["mode"]))
-    except ModelError as err:
-        problems.extend(err)
-        return MathDefinition({})
-    for path in paths.values():
-        files[str(path)] = sha256_of(path)
-    return math
-
-
-def _pivot_dims(math: MathDefinition) -> dict[str, str]:
-    """Lookups whose YAML value names items of a dimension (`carrier_in: [gas]` → carriers)."""
-    pivots = {"carrier_in": "carriers", "carrier_out": "carriers", "carrier_export": "carriers"}
-    for name, lookup in math.lookups.items():
-        if isinstance(lookup, Mapping) and lookup.get("pivot_values_to_dim"):
-            pivots[str(name)] = str(lookup["pivot_values_to_dim"])
-    return pivots
 
 
 def _coords(definitions: ParameterDefinitions, layout: Layout) -> dict[str, Any]:
@@ -287,7 +265,7 @@ def _select_dims(
         inputs = drop_undefined(inputs, inputs["active"], mask_values=False)
     frequency = (init.get("resample") or {}).get("timesteps")
     if frequency is not None:
-        inputs = resample_time(inputs, str(frequency), _resample_methods(math))
+        inputs = resample_time(inputs, str(frequency), resample_methods(math))
     return inputs
 
 
@@ -304,12 +282,3 @@ def _subset_labels(inputs: xr.Dataset, dim: str, items: Any) -> xr.Dataset:
             closest=closest_name(unknown[0], present),
         )
     return inputs.sel({dim: wanted})
-
-
-def _resample_methods(math: MathDefinition) -> dict[str, str]:
-    methods: dict[str, str] = {}
-    for section in (math.parameters, math.lookups):
-        for name, declaration in section.items():
-            if isinstance(declaration, Mapping):
-                methods[str(name)] = str(declaration.get("resample_method", "first"))
-    return methods

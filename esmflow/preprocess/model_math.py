@@ -1,0 +1,85 @@
+"""The math a model switches on: load it once per distinct set of files, and what inputs need from it.
+
+`prepare_inputs` embeds the merged math (as YAML text) in the inputs and reads three things from
+it: which lookups pivot their values into a dimension (`carrier_in: [gas]` → carriers), each
+parameter's resampling method, and every name the math knows (for the misspelt-key check).
+Loading and dumping the math costs a few tenths of a second, so results are kept per distinct
+(mode, extra_math, file contents) — tests and scenario runs reuse them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from esmflow.errors import ModelError, ProblemCollector
+from esmflow.io.yaml_files import sha256_of
+from esmflow.math import schema
+from esmflow.math.schema import MathDefinition, load_math
+
+_CACHE: dict[tuple[Any, ...], tuple[MathDefinition, str]] = {}
+_CACHE_SIZE = 16
+
+
+def load_model_math(
+    init: Mapping[str, Any], model_dir: Path, files: dict[str, str], problems: ProblemCollector
+) -> tuple[MathDefinition, str]:
+    """Base math, the mode's math, then `extra_math`; returns the math and its YAML text.
+
+    `extra_math` entries are built-in names or keys of `math_paths` (paths relative to the model
+    file). User math files are added to `files` (provenance). Problems are collected.
+    """
+    paths = {
+        str(name): (model_dir / str(path)).resolve()
+        for name, path in (init.get("math_paths") or {}).items()
+    }
+    for name, path in paths.items():
+        if not path.is_file():
+            problems.add(
+                "Math file not found", key_path=f"config.init.math_paths.{name}", got=str(path)
+            )
+            return MathDefinition({}), ""
+    digests = {name: sha256_of(path) for name, path in paths.items()}
+    files.update({str(paths[name]): digest for name, digest in digests.items()})
+    key = (
+        str(init.get("mode", "base")),
+        tuple(str(name) for name in init.get("extra_math") or []),
+        tuple(sorted((name, str(paths[name]), digest) for name, digest in digests.items())),
+        _builtin_state(),
+    )
+    if key not in _CACHE:
+        try:
+            math = load_math(list(key[1]), paths, mode=key[0])
+        except ModelError as err:
+            problems.extend(err)
+            return MathDefinition({}), ""
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (math, math.to_yaml())
+    return _CACHE[key]
+
+
+def _builtin_state() -> tuple[tuple[str, int], ...]:
+    """Names and modification times of the shipped math files (a change invalidates the cache)."""
+    directory = Path(schema.BUILTIN_MATH_DIR)
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in directory.glob("*.yaml")))
+
+
+def pivot_dims(math: MathDefinition) -> dict[str, str]:
+    """Lookups whose YAML value names items of a dimension (`carrier_in: [gas]` → carriers)."""
+    pivots = {"carrier_in": "carriers", "carrier_out": "carriers", "carrier_export": "carriers"}
+    for name, lookup in math.lookups.items():
+        if isinstance(lookup, Mapping) and lookup.get("pivot_values_to_dim"):
+            pivots[str(name)] = str(lookup["pivot_values_to_dim"])
+    return pivots
+
+
+def resample_methods(math: MathDefinition) -> dict[str, str]:
+    """`resample_method` of every declared parameter and lookup (`first` when not declared)."""
+    methods: dict[str, str] = {}
+    for section in (math.parameters, math.lookups):
+        for name, declaration in section.items():
+            if isinstance(declaration, Mapping):
+                methods[str(name)] = str(declaration.get("resample_method", "first"))
+    return methods
