@@ -218,3 +218,15 @@ def test_model_without_any_active_tech(tmp_path: Path) -> None:
     (tmp_path / "model.yaml").write_text("techs: {}\nnodes: {A: {}}\n")
     with pytest.raises(ModelError, match="No tech is active"):
         prepare_inputs(read_model(tmp_path / "model.yaml"))
+
+
+def test_time_problems_are_reported_with_the_others() -> None:
+    with pytest.raises(ModelError) as err:
+        _prepare(
+            techs__gas_plant__flow_out_eff=-1,
+            config__init__subset__timesteps=["2006-01-01", "2006-01-02"],
+            config__init__resample__timesteps="6 parsecs",
+        )
+    message = str(err.value)
+    assert len(err.value.problems) == 3
+    assert "config.init.subset.timesteps" in message and "config.init.resample.timesteps" in message

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,27 @@ from esmflow.preprocess.techs_nodes import (
     build_layout,
 )
 from esmflow.preprocess.templates import resolve_templates
-from esmflow.preprocess.time import add_time_parameters, resample_time, subset_time
+from esmflow.preprocess.time import (
+    add_time_parameters,
+    check_time_config,
+    resample_time,
+    subset_time,
+)
 
 DEFINITION_DIMS = ("nodes", "techs", "carriers")  # dims of the "is defined here" matrix
+
+
+@dataclass(frozen=True)
+class _CheckedDefinition:
+    """Everything read and checked from a definition, before any array is built."""
+
+    config: dict[str, Any]
+    math: MathDefinition
+    math_text: str
+    layout: Layout
+    definitions: ParameterDefinitions
+    kinds: dict[str, str]
+    files: dict[str, str]
 
 
 def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
@@ -53,13 +72,41 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     ModelError
         Every problem found in the definition and its data, listed together.
     """
+    checked = _read_and_check(definition)
+    init = checked.config["init"]
+    inputs = _combine(checked.definitions, checked.layout, checked.kinds)
+    inputs = _apply_active(inputs, checked.layout)
+    retain_inactive = bool(init.get("retain_inactive"))
+    if not retain_inactive:
+        inputs = drop_undefined(inputs, _definition_matrix(inputs), mask_values=True)
+    if not inputs["active"].any():
+        raise ModelError(
+            "No tech is active at any node with a carrier",
+            expected="techs listed under nodes.<node>.techs (or linked), with carrier_in/carrier_out",
+        )
+    inputs = _select_dims(inputs, init, checked.math, retain_inactive)
+    inputs = add_time_parameters(inputs)
+    inputs = inputs.assign_coords(
+        {dim: inputs[dim].values.astype(str) for dim in inputs.dims if dim != "timesteps"}
+    )
+    inputs.attrs = {
+        "name": str(init.get("name") or ""),
+        "config": dump_yaml(checked.config),
+        "math": checked.math_text,
+        "model_files": json.dumps(checked.files, sort_keys=True),
+        "applied_overrides": json.dumps(list(definition.applied_overrides)),
+    }
+    return inputs
+
+
+def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
+    """Templates, config, math, tables, layout and parameter definitions; all problems raised once."""
     problems = ProblemCollector()
     try:
-        model = resolve_templates(definition.data)
+        model = _renamed_locations(resolve_templates(definition.data))
     except ModelError as err:
         problems.extend(err)
         _raise_with_files(problems, definition)
-    model = _renamed_locations(model)
     check_top_level_keys(model, problems)
     config = resolve_config(model.get("config"), problems)
     init = config["init"]
@@ -67,7 +114,7 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
         warnings.warn(
             "config.init.time_cluster is not applied yet: the model runs on all its time steps",
             ModelWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     files = dict(definition.files)
     math, math_text = load_model_math(init, definition.path.parent, files, problems)
@@ -79,41 +126,16 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
     layout = build_layout(model, tables, pivots, problems)
     definitions = ParameterDefinitions()
     add_table_definitions(definitions, tables, pivots, problems)
-    add_yaml_definitions(
-        definitions,
-        layout,
-        model.get("data_definitions") or {},
-        pivots,
-        bool(init["broadcast_input_data"]),
-        problems,
-    )
+    broadcast = bool(init["broadcast_input_data"])
+    data_definitions = model.get("data_definitions") or {}
+    add_yaml_definitions(definitions, layout, data_definitions, pivots, broadcast, problems)
     kinds = parameter_kinds(definitions, math)
     check_definitions(definitions, layout, kinds, math, problems)
+    timesteps = definitions.labels_by_dim().get("timesteps")
+    if timesteps is not None and len(timesteps):
+        check_time_config(init, pd.DatetimeIndex(timesteps), problems)
     _raise_with_files(problems, definition)
-
-    inputs = _combine(definitions, layout, kinds)
-    inputs = _apply_active(inputs, layout)
-    retain_inactive = bool(init.get("retain_inactive"))
-    if not retain_inactive:
-        inputs = drop_undefined(inputs, _definition_matrix(inputs), mask_values=True)
-    if not inputs["active"].any():
-        raise ModelError(
-            "No tech is active at any node with a carrier",
-            expected="techs listed under nodes.<node>.techs (or linked), with carrier_in/carrier_out",
-        )
-    inputs = _select_dims(inputs, init, math, retain_inactive)
-    inputs = add_time_parameters(inputs)
-    inputs = inputs.assign_coords(
-        {dim: inputs[dim].values.astype(str) for dim in inputs.dims if dim != "timesteps"}
-    )
-    inputs.attrs = {
-        "name": str(init.get("name") or ""),
-        "config": dump_yaml(config),
-        "math": math_text,
-        "model_files": json.dumps(files, sort_keys=True),
-        "applied_overrides": json.dumps(list(definition.applied_overrides)),
-    }
-    return inputs
+    return _CheckedDefinition(config, math, math_text, layout, definitions, kinds, files)
 
 
 def _raise_with_files(problems: ProblemCollector, definition: ModelDefinition) -> None:

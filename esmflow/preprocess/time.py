@@ -16,13 +16,33 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from esmflow.errors import ModelError
-
-RESAMPLE_METHODS = ("sum", "mean", "first")
+from esmflow.errors import ModelError, ProblemCollector
 
 
-def subset_time(inputs: xr.Dataset, subset: Any) -> xr.Dataset:
-    """Keep the inclusive time range `subset` (two ISO 8601 strings, partial dates allowed)."""
+def check_time_config(
+    init: Mapping[str, Any], timesteps: pd.DatetimeIndex, problems: ProblemCollector
+) -> None:
+    """Check `config.init.subset.timesteps` and `resample.timesteps` against the data's time steps."""
+    subset = (init.get("subset") or {}).get("timesteps")
+    if subset is not None:
+        try:
+            _subset_bounds(subset, timesteps)
+        except ModelError as err:
+            problems.extend(err)
+    frequency = (init.get("resample") or {}).get("timesteps")
+    if frequency is not None:
+        try:
+            pd.tseries.frequencies.to_offset(str(frequency))
+        except ValueError:
+            problems.add(
+                f"Unknown resampling frequency '{frequency}'",
+                key_path="config.init.resample.timesteps",
+                expected="a pandas frequency such as '2h', '6h', '1D'",
+            )
+
+
+def _subset_bounds(subset: Any, timesteps: pd.DatetimeIndex) -> tuple[str, str]:
+    """The subset's two bounds, checked: ISO 8601, overlapping the data by date (as Calliope)."""
     key_path = "config.init.subset.timesteps"
     if not isinstance(subset, list | tuple) or len(subset) != 2:
         raise ModelError(
@@ -39,8 +59,7 @@ def subset_time(inputs: xr.Dataset, subset: Any) -> xr.Dataset:
             key_path=key_path,
             got=repr(subset),
         ) from err
-    timesteps = inputs.indexes["timesteps"]
-    first, last = timesteps[0], timesteps[-1]
+    first, last = timesteps.min(), timesteps.max()
     if end.date() < first.date() or start.date() > last.date():
         raise ModelError(
             "The time subset lies outside the time series data",
@@ -48,10 +67,18 @@ def subset_time(inputs: xr.Dataset, subset: Any) -> xr.Dataset:
             expected=f"dates within [{first}, {last}]",
             got=repr(list(subset)),
         )
-    subsetted = inputs.sel(timesteps=slice(str(subset[0]), str(subset[1])))
+    return str(subset[0]), str(subset[1])
+
+
+def subset_time(inputs: xr.Dataset, subset: Any) -> xr.Dataset:
+    """Keep the inclusive time range `subset` (two ISO 8601 strings, partial dates allowed)."""
+    start, end = _subset_bounds(subset, inputs.indexes["timesteps"])
+    subsetted = inputs.sel(timesteps=slice(start, end))
     if subsetted.sizes["timesteps"] == 0:
         raise ModelError(
-            "The time subset selects no time step", key_path=key_path, got=repr(list(subset))
+            "The time subset selects no time step",
+            key_path="config.init.subset.timesteps",
+            got=repr(list(subset)),
         )
     return subsetted
 
