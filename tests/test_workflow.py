@@ -6,6 +6,7 @@ Every run happens in a private copy of the repo (`repo_copy`), never in the deve
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,6 +145,15 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
     again = snakemake(repo_copy, "-n", *TINY)
     assert again.returncode == 0, report(again)
     assert "Nothing to be done" in again.stdout + again.stderr, report(again)
+
+    # a new solver option re-runs the solve and what follows it, nothing before it
+    (repo_copy / "solver.yaml").write_text(
+        "scenarios: {tiny: {solver: {options: {time_limit: 60}}}}"
+    )
+    changed = snakemake(repo_copy, "-n", "--configfile", "tests/config.tiny.yaml", "solver.yaml")
+    assert changed.returncode == 0, report(changed)
+    planned = set(re.findall(r"^(?:local)?rule (\w+):", changed.stdout, flags=re.MULTILINE))
+    assert planned == {"solve_model", "postprocess", "dump_provenance", "all"}, report(changed)
 
 
 def test_bad_model_stops_in_prepare_inputs(repo_copy: Path) -> None:
