@@ -245,10 +245,8 @@ def _split_by_input(name: str, file: str, tidy: pd.Series) -> LoadedTable:
     tidy = tidy.replace(_INFINITY_TEXT)
     other_dims = [str(n) for n in tidy.index.names if n != "inputs"]
     for parameter, values in tidy.groupby(level="inputs", sort=False):
-        values = values.droplevel("inputs")
         if not other_dims:
             table.scalars[str(parameter)] = values.iloc[0]
         else:
-            values.index = values.index.set_names(other_dims)
-            table.series[str(parameter)] = values
+            table.series[str(parameter)] = values.droplevel("inputs")
     return table

@@ -119,7 +119,8 @@ class ParameterDefinitions:
         for record in self.records.get(name, []):
             seen.extend(d for d in record.dims if d not in seen)
         for table in self.tables.get(name, []):
-            seen.extend(str(d) for d in table.series.index.names if str(d) not in seen)
+            names = [str(d) for d in table.series.index.names if d is not None]
+            seen.extend(d for d in names if d not in seen)
         known = [d for d in DIM_ORDER if d in seen]
         return (*known, *sorted(d for d in seen if d not in DIM_ORDER))
 
