@@ -1,4 +1,5 @@
 # Model YAML + CSV → inputs Dataset → with link distances → over the model's time steps.
+# The three are short: on a cluster they run together as one job per scenario (group "prep").
 
 
 rule prepare_inputs:
@@ -11,6 +12,8 @@ rule prepare_inputs:
         "logs/{scenario}/prepare_inputs.log",
     benchmark:
         "benchmarks/{scenario}/prepare_inputs.tsv"
+    group:
+        "prep"
     conda:
         "../envs/environment.yaml"
     threads: 1
@@ -36,6 +39,8 @@ rule compute_distances:
         "logs/{scenario}/compute_distances.log",
     benchmark:
         "benchmarks/{scenario}/compute_distances.tsv"
+    group:
+        "prep"
     conda:
         "../envs/environment.yaml"
     threads: 1
@@ -57,6 +62,8 @@ rule cluster_time:
         "logs/{scenario}/cluster_time.log",
     benchmark:
         "benchmarks/{scenario}/cluster_time.tsv"
+    group:
+        "prep"
     conda:
         "../envs/environment.yaml"
     threads: 1
