@@ -125,9 +125,8 @@ def _conflicting_constraints(model: linopy.Model) -> str:
         names.append(_describe(found))
     more = f" … and {len(labels) - _MAX_LISTED} more" if len(labels) > _MAX_LISTED else ""
     return (
-        "These constraints conflict (an irreducible infeasible set):\n    "
-        + "\n    ".join(names)
-        + more
+        "These constraints conflict, given the bounds of their variables"
+        " (an irreducible infeasible set):\n    " + "\n    ".join(names) + more
     )
 
 

@@ -228,10 +228,13 @@ def _evaluate_variants(
         if not bool(mask.any()):
             continue
         for earlier, other, _ in found:
-            if bool((earlier & mask).any()):
+            overlap = earlier & mask
+            if bool(overlap.any()):
+                first = overlap.where(overlap, drop=True).to_series().index[0]
                 raise ModelError(
-                    "Two equations apply to the same entries; their `where`s must not overlap",
-                    key_path=f"{variant.key_path} and {other.key_path}",
+                    f"Two equations apply to the same entries (e.g. {first}); "
+                    "their `where`s must not overlap",
+                    key_path=f"{other.key_path} and {variant.key_path}",
                 )
         local = replace(
             ctx,

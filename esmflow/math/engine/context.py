@@ -42,6 +42,9 @@ class Context:
     slices: Mapping[str, tree.Node] = field(default_factory=dict)
     source: str = ""
     key_path: str = ""
+    # Shared across the contexts of one build: each variable/expression with absent entries
+    # read as 0, computed once (linopy's fillna copies the whole array).
+    filled_results: dict[str, Any] = field(default_factory=dict)
 
     def is_input(self, name: str) -> bool:
         """A declared parameter or lookup (whether or not the data defines it)."""

@@ -86,11 +86,12 @@ def combine_undefined(*masks: xr.DataArray | None) -> xr.DataArray | None:
 
 
 def _name(name: str, node: tree.Node, ctx: Context) -> Term:
-    if name in ctx.variables:
-        return Term(ctx.variables[name].fillna(0))
-    if name in ctx.expressions:
-        built = ctx.expressions[name]
-        return Term(built.fillna(0) if isinstance(built, LINOPY_TYPES) else built.fillna(0))
+    if name in ctx.variables or name in ctx.expressions:
+        if name not in ctx.filled_results:  # absent entries read as the default 0, as in Calliope
+            built = ctx.variables[name] if name in ctx.variables else ctx.expressions[name]
+            default = ctx.default(name)
+            ctx.filled_results[name] = built.fillna(0 if default != default else default)
+        return Term(ctx.filled_results[name])
     if ctx.is_input(name):
         values = ctx.filled(name)
         if values.dtype.kind in "OUS":

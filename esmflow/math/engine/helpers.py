@@ -214,25 +214,31 @@ def _select_from_lookup_arrays(call: tree.Call, ctx: Context) -> Any:
         lookup = ctx.raw(_word(node, ctx))
         labels = pd.Index(ctx.inputs[dim].values)
         found = defined_mask(lookup) if lookup.dtype.kind in "OUS" else lookup.notnull()
-        values = lookup.where(found, labels[0]).values.ravel()
-        if lookup.dtype.kind in "OUS" and labels.dtype.kind == "M":
-            values = pd.to_datetime(values).values
         positions = xr.DataArray(
-            labels.get_indexer(values).reshape(lookup.shape), coords=lookup.coords, dims=lookup.dims
+            _positions(labels, lookup.where(found).values), coords=lookup.coords
         )
         found = found & (positions >= 0)
-        indexer = (
-            positions.where(found, 0).rename({dim: f"__{dim}"})
-            if dim in positions.dims
-            else positions.where(found, 0)
+        renamed = {d: (f"__{d}" if d == dim else d) for d in positions.dims}
+        indexer = xr.DataArray(
+            positions.where(found, 0).values,
+            dims=list(renamed.values()),
+            coords={renamed[d]: positions[d].values for d in positions.dims},
         )
         data = data.isel({dim: indexer})
-        if f"__{dim}" in data.dims:
-            data = data.rename({f"__{dim}": dim}).assign_coords({dim: ctx.inputs[dim].values})
+        if f"__{dim}" in data.dims:  # the lookup runs along the same dim: relabel it
+            data = data.drop_vars(dim).rename({f"__{dim}": dim})
         valid = valid & found
     undefined = ~valid if term.undefined is None else (term.undefined | ~valid)
     data = data.where(valid) if not isinstance(data, xr.DataArray) else data.where(valid, 0)
     return _make(data, undefined)
+
+
+def _positions(labels: pd.Index, wanted: np.ndarray) -> np.ndarray:
+    """Integer position of each wanted label in `labels` (-1 where absent or undefined)."""
+    flat = pd.Series(wanted.ravel(), dtype=object)
+    if labels.dtype.kind == "M":
+        flat = pd.to_datetime(flat, errors="coerce")
+    return labels.get_indexer(pd.Index(flat)).reshape(wanted.shape)
 
 
 def _expr_get_val_at_index(call: tree.Call, ctx: Context) -> Any:
@@ -322,6 +328,3 @@ def call_in_expression(call: tree.Call, ctx: Context) -> Any:
 def evaluate_slice(node: tree.Node, ctx: Context) -> Any:
     """A `slices:` entry → the label(s) it picks (a scalar or an array of labels)."""
     return plain(_term(node, ctx).data)
-
-
-_ = np  # numpy is used through xarray's values above

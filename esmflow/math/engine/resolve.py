@@ -181,6 +181,3 @@ def _dim_names(
 
 def _dim_list(known: dict[str, set[str]]) -> str:
     return "one of " + ", ".join(sorted(known["dims"]))
-
-
-_ = Context  # the context type is part of check_math's signature

@@ -1,0 +1,96 @@
+"""The engine on Calliope 0.7.0's own inputs and math gives Calliope's program and optimum.
+
+Calliope's `model.inputs` of its two example models (`/work/ref/*_inputs.nc`) are built with
+Calliope's own base.yaml (+ the urban example's additional_math.yaml) and solved with HiGHS.
+The objective must match Calliope's HiGHS optimum to 1e-6, and every variable, global expression
+and constraint must have as many entries as Calliope's backend builds. Those counts come from
+Calliope itself (its LP files are unnamed): the script below runs in `.venv-calliope` once and
+caches them in `/work/ref/calliope_component_sizes.json`. Skipped where either is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+from esmflow.backends.highs import solve_program
+from esmflow.math.engine.build import build_program
+from esmflow.math.schema import load_math
+from esmflow.options import BuildOptions, SolveOptions
+
+REFERENCE = Path("/work/ref")
+CALLIOPE_PYTHON = Path("/work/main/.venv-calliope/bin/python")
+CALLIOPE = Path("/work/main/.venv-calliope/lib/python3.12/site-packages/calliope")
+SIZES = REFERENCE / "calliope_component_sizes.json"
+CASES = {
+    "national_scale": (277048.47864, {}),
+    "urban_scale": (
+        842.33719671,
+        {"additional": CALLIOPE / "example_models/urban_scale/additional_math.yaml"},
+    ),
+}
+COUNT_SCRIPT = """
+import json, sys
+import calliope
+calliope.set_log_verbosity("WARNING")
+out = {}
+for name in ["national_scale", "urban_scale"]:
+    model = getattr(calliope.examples, name)()
+    model.build(backend="pyomo")
+    counts = {}
+    for kind in ["variables", "global_expressions", "constraints"]:
+        for component, array in getattr(model.backend, kind).items():
+            counts[f"{kind}.{component}"] = int(array.notnull().sum())
+    out[name] = {"counts": counts}
+json.dump(out, open(sys.argv[1], "w"), indent=1, sort_keys=True)
+"""
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.calliope,
+    pytest.mark.skipif(
+        not (REFERENCE.exists() and CALLIOPE.exists()),
+        reason="needs /work/ref and the Calliope 0.7.0 reference install",
+    ),
+]
+
+
+def calliope_sizes() -> dict:
+    """Entries per component as Calliope builds them (computed once, then cached)."""
+    if not SIZES.exists():
+        subprocess.run(
+            [str(CALLIOPE_PYTHON), "-c", COUNT_SCRIPT, str(SIZES)], check=True, timeout=900
+        )
+    return json.loads(SIZES.read_text())
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_objective_and_component_sizes_match_calliope(name: str) -> None:
+    expected_objective, extra_math = CASES[name]
+    math = load_math(list(extra_math), {"base": CALLIOPE / "math" / "base.yaml", **extra_math})
+    inputs = xr.open_dataset(REFERENCE / f"{name}_inputs.nc").load()
+    options = BuildOptions({"ensure_feasibility": True, "objective": "min_cost_optimisation"})
+    program = build_program(inputs, math, options)
+    result = solve_program(program, SolveOptions())
+    assert result.objective == pytest.approx(expected_objective, rel=1e-6)
+
+    model = program.model
+    ours = {f"variables.{n}": int((model.variables[n].labels != -1).sum()) for n in model.variables}
+    ours |= {
+        f"constraints.{n}": int((model.constraints[n].labels != -1).sum())
+        for n in model.constraints
+    }
+    for expr_name, expression in program.expressions.items():
+        present = (expression.vars != -1).any("_term") | (expression.const != 0)
+        ours[f"global_expressions.{expr_name}"] = int((present & expression.const.notnull()).sum())
+    theirs = calliope_sizes()[name]["counts"]
+    differences = {
+        key: (theirs.get(key, 0), ours.get(key, 0))
+        for key in set(theirs) | set(ours)
+        if theirs.get(key, 0) != ours.get(key, 0)
+    }
+    assert not differences, f"(calliope, esmflow) entries per component differ: {differences}"

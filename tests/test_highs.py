@@ -1,0 +1,70 @@
+"""HiGHS through highspy: a textbook LP, and messages for infeasible and unbounded programs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import linopy
+import pandas as pd
+import pytest
+
+from esmflow.backends.highs import solve_program
+from esmflow.backends.program import Program
+from esmflow.errors import ModelError
+from esmflow.options import SolveOptions
+
+
+def textbook_lp() -> Program:
+    """Hillier & Lieberman's Wyndor Glass: max 3x + 5y, x ≤ 4, 2y ≤ 12, 3x + 2y ≤ 18."""
+    model = linopy.Model()
+    x = model.add_variables(lower=0, name="x")
+    y = model.add_variables(lower=0, name="y")
+    model.add_constraints(x <= 4, name="plant_1")
+    model.add_constraints(2 * y <= 12, name="plant_2")
+    model.add_constraints(3 * x + 2 * y <= 18, name="plant_3")
+    model.add_objective(3 * x + 5 * y, sense="max")
+    return Program(model=model, expressions={"profit_y": 5 * y})
+
+
+def test_textbook_lp(tmp_path: Path) -> None:
+    # optimum at the corner x = 2, y = 6: 3·2 + 5·6 = 36
+    log = tmp_path / "highs.log"
+    result = solve_program(textbook_lp(), SolveOptions(threads=1, log_file=str(log)))
+    assert result.termination == "optimal"
+    assert result.objective == pytest.approx(36)
+    assert float(result.solution["x"]) == pytest.approx(2)
+    assert float(result.solution["y"]) == pytest.approx(6)
+    assert float(result.solution["profit_y"]) == pytest.approx(30)
+    assert result.solver == "highs" and result.solver_version.count(".") == 2
+    assert "HiGHS" in log.read_text()
+
+
+def test_solver_options_pass_through() -> None:
+    result = solve_program(
+        textbook_lp(), SolveOptions(options={"solver": "ipm", "run_crossover": "on"})
+    )
+    assert result.objective == pytest.approx(36)
+
+
+def test_infeasible_program_names_the_conflicting_constraints() -> None:
+    model = linopy.Model()
+    hours = pd.Index(["h1", "h2"], name="timesteps")
+    flow = model.add_variables(lower=0, upper=3, coords=[hours], name="flow")
+    model.add_constraints(flow >= 5, name="demand_met")
+    model.add_objective(flow.sum())
+    with pytest.raises(ModelError, match=r"(?s)infeasible.*demand_met\[timesteps=h1\]"):
+        solve_program(Program(model=model), SolveOptions())
+
+
+def test_unbounded_program_says_so() -> None:
+    model = linopy.Model()
+    x = model.add_variables(lower=0, name="x")
+    model.add_constraints(x >= 1, name="at_least_one")
+    model.add_objective(-1 * x)
+    with pytest.raises(ModelError, match="unbounded"):
+        solve_program(Program(model=model), SolveOptions())
+
+
+def test_other_solvers_are_refused() -> None:
+    with pytest.raises(ModelError, match="(?s)Solver 'gurobi'.*expected: highs"):
+        solve_program(textbook_lp(), SolveOptions(name="gurobi"))

@@ -1,0 +1,35 @@
+"""Program → netCDF → Program: the solve step reads exactly what the build step wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import xarray as xr
+
+from esmflow.backends.highs import solve_program
+from esmflow.backends.program import Program
+from esmflow.errors import ModelError
+from esmflow.math.engine.build import build_program
+from esmflow.options import BuildOptions, SolveOptions
+from tests.test_build import math_with, tiny_inputs
+
+
+def test_round_trip_gives_the_same_solution(tmp_path: Path) -> None:
+    program = build_program(tiny_inputs(), math_with(), BuildOptions({"objective": "min_cost"}))
+    path = tmp_path / "model.nc"
+    program.to_netcdf(path)
+    assert not [p for p in tmp_path.iterdir() if p != path]  # the temporary file is gone
+    again = Program.from_netcdf(path)
+    assert again.components == program.components
+    assert again.objective_name == "min_cost"
+    assert set(again.expressions) == {"running_cost"}
+    first = solve_program(program, SolveOptions())
+    second = solve_program(again, SolveOptions())
+    assert second.objective == pytest.approx(first.objective) == pytest.approx(43)
+    xr.testing.assert_allclose(first.solution, second.solution)
+
+
+def test_missing_program_file(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="Program file not found"):
+        Program.from_netcdf(tmp_path / "nope.nc")
