@@ -19,6 +19,8 @@ def code_hash(package: Path) -> str:
 
     Snakemake does not notice edits to an imported package, so rules that run model logic take
     this hash as a param: an edit to the engine or the math re-runs exactly those rules.
+    Same as `esmflow.postprocess.provenance.code_hash`, which importing here would make every
+    snakemake call slow (tests/test_workflow.py checks that both agree).
     """
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):

@@ -11,7 +11,7 @@ rule postprocess:
         capacities="results/{scenario}/summaries/capacities.csv",
         costs_by_class="results/{scenario}/summaries/costs_by_class.csv",
         costs_by_tech="results/{scenario}/summaries/costs_by_tech.csv",
-        flows="results/{scenario}/summaries/flows_by_carrier.csv",
+        flows_by_carrier="results/{scenario}/summaries/flows_by_carrier.csv",
         dispatch=report(
             "results/{scenario}/plots/dispatch.png",
             category="{scenario}",

@@ -39,12 +39,10 @@ def main(job) -> None:
         results = make_results(inputs.load(), stored_solve_result(solution.load(), status))
     results.attrs.update(provenance_attrs(job.params.scenario, job.params.config, job.params.code))
     write_netcdf(results, job.output.results)
-    write_csv(summaries.capacities(results), job.output.capacities, index=False)
-    write_csv(summaries.costs_by_class(results), job.output.costs_by_class, index=False)
-    write_csv(summaries.costs_by_tech(results), job.output.costs_by_tech, index=False)
-    write_csv(summaries.flows_by_carrier(results), job.output.flows, index=False)
-    plots.save_figure(plots.plot_dispatch(results), job.output.dispatch)
-    plots.save_figure(plots.plot_capacity(results), job.output.capacity)
+    for name, make_table in summaries.TABLES.items():
+        write_csv(make_table(results), getattr(job.output, name), index=False)
+    for name, draw in plots.FIGURES.items():
+        plots.save_figure(draw(results), getattr(job.output, name))
     logger.info("objective %.10g; results in %s", status["objective"], job.output.results)
 
 

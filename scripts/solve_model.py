@@ -10,11 +10,12 @@ from typing import Any
 import xarray as xr
 from _job import configure_logging, get_job
 
-from esmflow.backends.highs import SolveResult, solve_program
+from esmflow.backends.highs import solve_program
 from esmflow.backends.program import Program
 from esmflow.errors import ModelError
 from esmflow.io.results_file import write_netcdf, write_yaml
 from esmflow.options import SolveOptions
+from esmflow.postprocess.results import solve_status
 from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
@@ -26,20 +27,6 @@ def solve_options(
     """The model's `config.solve`, overridden by the scenario's `solver` block and the job's threads."""
     override = {**solver, "threads": threads, "log_file": log_file}
     return SolveOptions.from_model_config(model_config, override=override)
-
-
-def status_record(result: SolveResult, options: SolveOptions, backend: str) -> dict[str, Any]:
-    """What `solve_status.yaml` holds: outcome first, then how it was obtained."""
-    return {
-        "termination": str(result.termination),
-        "objective": float(result.objective),
-        "solver": str(result.solver),
-        "solver_version": str(result.solver_version),
-        "solver_options": dict(options.options),
-        "threads": int(options.threads),
-        "backend": backend,
-        "wall_time_s": round(float(result.wall_time), 3),
-    }
 
 
 def main(job) -> None:
@@ -58,7 +45,7 @@ def main(job) -> None:
             got=str(result.termination),
         )
     write_netcdf(result.solution, job.output.solution)
-    write_yaml(status_record(result, options, job.params.backend), job.output.status)
+    write_yaml(solve_status(result, options, job.params.backend), job.output.status)
     logger.info(
         "%s: objective %.10g in %.2f s with %s %s (%d threads)",
         result.termination,

@@ -15,6 +15,8 @@ import pytest
 import xarray as xr
 import yaml
 
+from esmflow.postprocess.provenance import code_hash
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--configfile", "tests/config.tiny.yaml"]
 
@@ -133,6 +135,8 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
         ):
             assert attr in results.attrs, attr
         assert "model.yaml" in results.attrs["model_files"]
+        # the rules' code hash (rules/common.smk) is the library's
+        assert results.attrs["esmflow_code_hash"] == code_hash(repo_copy / "esmflow")
 
     distances = (folder / "distances.csv").read_text()
     assert "north_to_south" in distances and "distance_km" in distances

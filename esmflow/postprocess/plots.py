@@ -6,6 +6,7 @@ Colours come from the model's `color` lookup where a tech has one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -140,3 +141,10 @@ def save_figure(figure: Figure, path: str | Path) -> None:
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100)
     plt.close(figure)
+
+
+# The figures `postprocess` draws, by file stem (`plots/<name>.png`).
+FIGURES: dict[str, Callable[[xr.Dataset], Figure]] = {
+    "dispatch": plot_dispatch,
+    "capacity": plot_capacity,
+}

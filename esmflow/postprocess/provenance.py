@@ -8,6 +8,7 @@ uninstalled package gives "unknown", never a failed run.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import platform
 import subprocess
@@ -36,6 +37,23 @@ PACKAGES = (
     "matplotlib",
     "tsam",
 )
+
+
+def code_hash(package: str | Path) -> str:
+    """sha256 (16 hex digits) over a package's Python and YAML sources, math files included.
+
+    `rules/common.smk` computes the same hash (it cannot import esmflow cheaply at parse time);
+    the end-to-end test checks that both agree.
+    """
+    package = Path(package)
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".yml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()[:16]
 
 
 def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:

@@ -8,10 +8,12 @@ the attribute `is_result = 1` so readers can tell results from inputs.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import xarray as xr
 
 from esmflow.backends.highs import SolveResult
+from esmflow.options import SolveOptions
 from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
@@ -53,3 +55,17 @@ def make_results(inputs: xr.Dataset, solve_result: SolveResult) -> xr.Dataset:
         solve_wall_time=float(solve_result.wall_time),
     )
     return results
+
+
+def solve_status(result: SolveResult, options: SolveOptions, backend: str) -> dict[str, Any]:
+    """What `solve_status.yaml` holds: the outcome first, then how it was obtained."""
+    return {
+        "termination": str(result.termination),
+        "objective": float(result.objective),
+        "solver": str(result.solver),
+        "solver_version": str(result.solver_version),
+        "solver_options": dict(options.options),
+        "threads": int(options.threads),
+        "backend": backend,
+        "wall_time_s": round(float(result.wall_time), 3),
+    }

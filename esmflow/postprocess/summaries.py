@@ -7,6 +7,8 @@ model does not have (no storage, no transmission) are skipped, not reported as e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import xarray as xr
 
@@ -123,3 +125,12 @@ def distance_table(inputs: xr.Dataset) -> pd.DataFrame:
     config = resolved_config(inputs) if inputs.attrs.get("config") else {}
     unit = (config.get("init") or {}).get("distance_unit", "km")
     return table[columns].rename(columns={"distance": f"distance_{unit}"})
+
+
+# The summary tables `postprocess` writes, by file stem (`summaries/<name>.csv`).
+TABLES: dict[str, Callable[[xr.Dataset], pd.DataFrame]] = {
+    "capacities": capacities,
+    "costs_by_class": costs_by_class,
+    "costs_by_tech": costs_by_tech,
+    "flows_by_carrier": flows_by_carrier,
+}

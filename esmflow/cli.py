@@ -1,0 +1,128 @@
+"""Command line: solve one model without Snakemake.
+
+    python -m esmflow solve examples/national_scale/model.yaml --out results/try \\
+        --set 'config.init.subset.timesteps=["2030-01-01", "2030-01-02"]' --threads 2
+
+writes the same files as the workflow's `solve_model` and `postprocess` rules (results.nc,
+solve_status.yaml, summaries/*.csv, plots/*.png) into one folder. For several scenarios, caching
+and clusters, use the workflow (`snakemake`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from esmflow.errors import ModelError
+from esmflow.io.results_file import write_csv, write_netcdf, write_yaml
+from esmflow.model import Model
+from esmflow.options import SolveOptions
+from esmflow.postprocess import plots, summaries
+from esmflow.postprocess.provenance import code_hash, provenance_attrs
+from esmflow.postprocess.results import solve_status
+
+logger = logging.getLogger("esmflow")
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
+    """`KEY=VALUE` strings → {KEY: VALUE}, each VALUE read as YAML (`2`, `true`, `[a, b]`)."""
+    values = {}
+    for item in items:
+        key, has_value, text = item.partition("=")
+        if not has_value or not key:
+            raise ModelError(
+                "expected KEY=VALUE", got=item, expected="e.g. techs.gas.flow_cap_max=10"
+            )
+        values[key.strip()] = yaml.safe_load(text)
+    return values
+
+
+def solve(args: argparse.Namespace) -> Path:
+    """Read, build and solve one model; write its result files; return the output folder."""
+    out = Path(args.out or Path("results") / Path(args.model).stem)
+    settings = {
+        "model": str(args.model),
+        "overrides": list(args.override),
+        "set": parse_assignments(args.set),
+        "solver": {
+            "name": "highs",
+            "options": parse_assignments(args.option),
+            "threads": args.threads,
+        },
+        "backend": "highs",
+    }
+    model = Model.from_yaml(args.model, overrides=settings["overrides"], set=settings["set"])
+    out.mkdir(parents=True, exist_ok=True)
+    solver = {**settings["solver"], "log_file": str(out / "solver.log")}
+    options = SolveOptions.from_model_config(model.config, override=solver)
+    results = model.solve(options)
+    assert model.solve_result is not None
+    package = Path(__file__).resolve().parent
+    results.attrs.update(
+        provenance_attrs(out.name, settings, code_hash(package), folder=package.parent)
+    )
+    write_netcdf(results, out / "results.nc")
+    write_yaml(solve_status(model.solve_result, options, "highs"), out / "solve_status.yaml")
+    for name, make_table in summaries.TABLES.items():
+        write_csv(make_table(results), out / "summaries" / f"{name}.csv", index=False)
+    for name, draw in plots.FIGURES.items():
+        plots.save_figure(draw(results), out / "plots" / f"{name}.png")
+    logger.info(
+        "%s: objective %.10g; results in %s",
+        model.solve_result.termination,
+        model.solve_result.objective,
+        out,
+    )
+    return out
+
+
+def parser() -> argparse.ArgumentParser:
+    """The `esmflow` command and its subcommands."""
+    main_parser = argparse.ArgumentParser(
+        prog="python -m esmflow", description=__doc__.split("\n")[0]
+    )
+    commands = main_parser.add_subparsers(dest="command", required=True)
+    solve_parser = commands.add_parser("solve", help="read, build and solve one model")
+    solve_parser.add_argument("model", help="the model's YAML file")
+    solve_parser.add_argument("--out", help="output folder (default: results/<model file stem>)")
+    solve_parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an override or scenario of the model file (repeatable)",
+    )
+    solve_parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a dotted model key and a YAML value, applied last (repeatable)",
+    )
+    solve_parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a HiGHS option (repeatable)",
+    )
+    solve_parser.add_argument("--threads", type=int, default=1, help="solver threads")
+    solve_parser.set_defaults(run=solve)
+    return main_parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; a ModelError becomes its message on stderr and exit status 1."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args.run(args)
+    except ModelError as error:
+        logger.error("ModelError: %s", error)
+        return 1
+    return 0
