@@ -162,7 +162,8 @@ def _tidy(frame: pd.DataFrame, rows: list[str] | None, columns: list[str] | None
         )
     else:
         tidy = frame.stack(list(range(frame.columns.nlevels)), future_stack=True)
-    tidy = tidy.astype(object)
+    if not pd.api.types.is_numeric_dtype(tidy.dtype):
+        tidy = tidy.astype(object)
     return tidy[tidy.notna()]
 
 
@@ -180,7 +181,7 @@ def _select_drop_add(
                 closest=closest_name(dim, levels),
             )
         wanted = _listify(items) or []
-        present = tidy.index.get_level_values(dim).astype(str)
+        present = pd.Index(tidy.index.get_level_values(dim)).astype(str)
         missing = [item for item in wanted if item not in set(present)]
         if missing:
             raise ModelError(
@@ -229,7 +230,7 @@ def _check_tidy(tidy: pd.Series, file: str, key_path: str) -> None:
             got=str(list(tidy.index[duplicated][:3])),
         )
     protected = sorted(
-        set(tidy.index.get_level_values("inputs").astype(str)) & set(NOT_FROM_TABLES)
+        set(tidy.index.get_level_values("inputs").unique().astype(str)) & set(NOT_FROM_TABLES)
     )
     if protected:
         raise ModelError(
@@ -242,7 +243,8 @@ def _check_tidy(tidy: pd.Series, file: str, key_path: str) -> None:
 def _split_by_input(name: str, file: str, tidy: pd.Series) -> LoadedTable:
     """One series per parameter (the `inputs` level's items), values with `.inf` text as numbers."""
     table = LoadedTable(name, file)
-    tidy = tidy.replace(_INFINITY_TEXT)
+    if tidy.dtype == object:
+        tidy = tidy.replace(_INFINITY_TEXT)
     other_dims = [str(n) for n in tidy.index.names if n != "inputs"]
     for parameter, values in tidy.groupby(level="inputs", sort=False):
         if not other_dims:

@@ -183,7 +183,7 @@ def _combine(
         elif kind == "string":
             array = xr.where(array.notnull(), array.astype(str), "").astype(str)
         elif kind == "float":
-            array = array.astype(float)
+            array = array.astype(float, copy=False)
         variables[name] = array
     return xr.Dataset(variables, coords={d: coords[d] for d in ("nodes", "techs")})
 
@@ -234,17 +234,28 @@ def drop_undefined(inputs: xr.Dataset, defined: xr.DataArray, mask_values: bool)
             mask = defined.any(other) if other else defined
             inputs[name] = _blank(variable, mask)
     keep = {dim: defined.any([d for d in defined.dims if d != dim]) for dim in defined.dims}
-    inputs = inputs.isel({dim: np.flatnonzero(flags.values) for dim, flags in keep.items()})
+    dropped = {dim: np.flatnonzero(flags.values) for dim, flags in keep.items() if not flags.all()}
+    if dropped:
+        inputs = inputs.isel(dropped)
     empty = [name for name, variable in inputs.data_vars.items() if _is_empty(variable)]
     return inputs.drop_vars(empty)
 
 
 def _blank(variable: xr.DataArray, mask: xr.DataArray) -> xr.DataArray:
-    if variable.dtype == bool:
-        return (variable & mask).transpose(*variable.dims, ...)
-    if variable.dtype.kind == "U":
-        return xr.where(mask, variable, "").transpose(*variable.dims, ...).astype(variable.dtype)
-    return variable.where(mask).transpose(*variable.dims, ...)
+    """Set `variable` to its "undefined" value (NaN, False, "") where `mask` is False.
+
+    Writes in place over the slices that are undefined (the mask's dims lead), so large time
+    series are not copied.
+    """
+    undefined = ~mask.values
+    if not undefined.any():
+        return variable
+    fill: Any = False if variable.dtype == bool else "" if variable.dtype.kind == "U" else np.nan
+    others = [d for d in variable.dims if d not in mask.dims]
+    leading = variable.transpose(*mask.dims, *others)
+    data = leading.values if leading.values.flags.writeable else leading.values.copy()
+    data[undefined] = fill
+    return leading.copy(data=data).transpose(*variable.dims)
 
 
 def _is_empty(variable: xr.DataArray) -> bool:
@@ -282,7 +293,8 @@ def _select_dims(
         is_link = inputs["link_from"] != ""
         ends = inputs["active"].sum("nodes")
         hanging = (is_link & (ends == 1)).values
-        inputs = inputs.isel(techs=np.flatnonzero(~hanging))
+        if hanging.any():
+            inputs = inputs.isel(techs=np.flatnonzero(~hanging))
     if not retain_inactive:
         inputs = drop_undefined(inputs, inputs["active"], mask_values=False)
     frequency = (init.get("resample") or {}).get("timesteps")

@@ -146,69 +146,77 @@ class ParameterDefinitions:
     def assemble(self, name: str, coords: Mapping[str, Any], numeric: bool) -> xr.DataArray:
         """Combine all definitions of `name` into one array over its dims (NaN = undefined).
 
-        Numeric parameters are assembled as float64 (values already checked to be numbers);
-        the others as objects, typed by the caller.
+        Layers are written highest priority first into one preallocated array, each only where
+        nothing is defined yet, so no dense intermediate arrays are built. Numeric parameters
+        are float64 (values already checked to be numbers); the others objects, typed later.
         """
         dims = self.dims_of(name)
-        dtype = float if numeric else object
-        template = xr.DataArray(
-            np.full(tuple(len(coords[d]) for d in dims), np.nan, dtype=dtype),
-            coords={d: coords[d] for d in dims},
-            dims=dims,
+        indexes = {d: pd.Index(coords[d]) for d in dims}
+        out = np.full(
+            tuple(len(indexes[d]) for d in dims), np.nan, dtype=float if numeric else object
         )
-        layers: dict[int, list[xr.DataArray]] = defaultdict(list)
+        layers: dict[int, list[pd.Series]] = defaultdict(list)
         for table in self.tables.get(name, []):
-            layers[table.rank].append(_series_to_array(table.series, template))
+            layers[table.rank].append(table.series)
         by_group: dict[tuple[int, tuple[str, ...]], list[Record]] = defaultdict(list)
         for record in self.records.get(name, []):
             by_group[(record.rank, record.dims)].append(record)
         for (rank, group_dims), records in by_group.items():
-            layers[rank].append(_records_to_array(group_dims, records, template))
-        result = template
+            layers[rank].append(_records_to_series(group_dims, records))
+        blocked = self._overridden_mask(name, indexes) if "nodes" in dims else None
         for rank in sorted(layers, reverse=True):
-            for layer in layers[rank]:
-                if rank == RANK_TECH and self.node_overrides.get(name):
-                    layer = _without_node_overrides(layer, self.node_overrides[name])
-                result = result.where(result.notnull(), layer)
-        return result.rename(name)
+            for series in layers[rank]:
+                values = pd.to_numeric(series, errors="coerce") if numeric else series
+                _write_where_undefined(
+                    out, dims, indexes, values, blocked if rank == RANK_TECH else None
+                )
+        return xr.DataArray(out, coords={d: coords[d] for d in dims}, dims=dims, name=name)
+
+    def _overridden_mask(self, name: str, indexes: Mapping[str, pd.Index]) -> np.ndarray | None:
+        """(nodes, techs) True where a node sets this tech parameter again (tech level ignored)."""
+        pairs = self.node_overrides.get(name)
+        if not pairs:
+            return None
+        nodes, techs = (list(items) for items in zip(*sorted(pairs), strict=True))
+        mask = np.zeros((len(indexes["nodes"]), len(indexes["techs"])), dtype=bool)
+        mask[indexes["nodes"].get_indexer(nodes), indexes["techs"].get_indexer(techs)] = True
+        return mask
 
 
-def _series_to_array(series: pd.Series, template: xr.DataArray) -> xr.DataArray:
-    if template.dtype == float:
-        series = pd.to_numeric(series, errors="coerce").astype(float)
-    else:
-        series = series.astype(object)
-    if list(series.index.names) == [None]:
-        return xr.full_like(template, series.iloc[0])
-    array = xr.DataArray.from_series(series)
-    array = array.reindex({d: template.coords[d].values for d in array.dims})
-    return array.broadcast_like(template).transpose(*template.dims)
-
-
-def _records_to_array(
-    dims: tuple[str, ...], records: list[Record], template: xr.DataArray
-) -> xr.DataArray:
+def _records_to_series(dims: tuple[str, ...], records: list[Record]) -> pd.Series:
     values = pd.Series([r.value for r in records], dtype=object)
     if not dims:
-        return _series_to_array(values.set_axis(pd.Index([None])), template)
+        return values.iloc[-1:].set_axis(pd.Index([None]))
     index = pd.MultiIndex.from_tuples([r.labels for r in records], names=list(dims))
     series = values.set_axis(index)
-    series = series[~series.index.duplicated(keep="last")]
-    return _series_to_array(series, template)
+    return series[~series.index.duplicated(keep="last")]
 
 
-def _without_node_overrides(layer: xr.DataArray, pairs: set[tuple[str, str]]) -> xr.DataArray:
-    """Blank a tech-level layer where a node sets the parameter again (nodes × techs mask)."""
-    if "nodes" not in layer.dims or "techs" not in layer.dims:
-        return layer
-    nodes, techs = zip(*sorted(pairs), strict=True)
-    overridden = pd.Series(
-        True, index=pd.MultiIndex.from_arrays([nodes, techs], names=["nodes", "techs"])
-    )
-    mask = xr.DataArray.from_series(overridden).reindex(
-        nodes=layer.coords["nodes"].values, techs=layer.coords["techs"].values
-    )
-    return layer.where(mask.isnull())
+def _write_where_undefined(
+    out: np.ndarray,
+    dims: tuple[str, ...],
+    indexes: Mapping[str, pd.Index],
+    series: pd.Series,
+    blocked: np.ndarray | None,
+) -> None:
+    """Write `series` into `out` where `out` is still undefined; dims it lacks are broadcast.
+
+    `blocked` (nodes, techs) marks places a tech-level value must not reach (set at node level).
+    """
+    present = [str(d) for d in series.index.names if d is not None]
+    missing = [d for d in dims if d not in present]
+    view = out.transpose([dims.index(d) for d in (*present, *missing)])  # a view of `out`
+    positions = tuple(indexes[d].get_indexer(series.index.get_level_values(d)) for d in present)
+    values = series.to_numpy().reshape((-1 if present else 1,) + (1,) * len(missing))
+    if not present:
+        positions, values = (slice(None),) * len(missing), values.reshape(values.shape[1:])
+    current = view[positions]
+    undefined = pd.isnull(current)
+    if blocked is not None and "techs" in present and "nodes" in missing:
+        at_records = blocked[:, positions[present.index("techs")]].T  # (records, nodes)
+        shape = [len(indexes[d]) if d == "nodes" else 1 for d in missing]
+        undefined &= ~at_records.reshape((-1, *shape))
+    view[positions] = np.where(undefined, values, current)
 
 
 def indexed_values(

@@ -278,13 +278,17 @@ def add_table_definitions(
 
 
 def _typed_labels(index: pd.Index) -> pd.Index:
-    """Index labels as strings, except `timesteps` labels, parsed as ISO 8601 datetimes."""
+    """Index labels as strings, except `timesteps` labels, parsed as ISO 8601 datetimes.
+
+    Works on the unique labels of each level (not on every row), so long tables stay fast.
+    """
     if not isinstance(index, pd.MultiIndex):
         index = pd.MultiIndex.from_arrays([index], names=[index.name])
-    arrays = [
-        pd.to_datetime(index.get_level_values(level), format="ISO8601")
-        if name == "timesteps"
-        else index.get_level_values(level).astype(str)
-        for level, name in enumerate(index.names)
+    levels = [
+        pd.to_datetime(level, format="ISO8601") if name == "timesteps" else level.astype(str)
+        for level, name in zip(index.levels, index.names, strict=True)
     ]
-    return pd.MultiIndex.from_arrays(arrays, names=index.names)
+    if any(not level.is_unique for level in levels):  # e.g. 1 and "1" in one level
+        arrays = [index.get_level_values(n).astype(str) for n in index.names]
+        return pd.MultiIndex.from_arrays(arrays, names=index.names)
+    return index.set_levels(levels, verify_integrity=False)
