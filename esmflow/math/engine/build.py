@@ -30,6 +30,7 @@ import xarray as xr
 from esmflow.backends.program import Program
 from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine import tree
+from esmflow.math.engine.checks import run_checks
 from esmflow.math.engine.context import Context
 from esmflow.math.engine.expression import (
     LINOPY_TYPES,
@@ -65,6 +66,7 @@ def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOption
     """Evaluate every active component's `where` and `expression` over whole arrays into a Program."""
     ctx = make_context(inputs, math, options)
     check_math(math, ctx)
+    run_checks(math, ctx)
     objective = _chosen_objective(math, options)
     model = linopy.Model()
     program = Program(model=model)
@@ -147,6 +149,11 @@ def component_mask(
     return _reduce_to(mask, foreach)
 
 
+def exists_nowhere(mask: xr.DataArray, definition: Mapping[str, Any]) -> bool:
+    """True if a foreach dim is missing from the data (Calliope then skips the component)."""
+    return mask.ndim != len(definition.get("foreach") or [])
+
+
 def _where(text: str, key_path: str, ctx: Context) -> xr.DataArray:
     local = replace(ctx, source=text, key_path=key_path)
     return evaluate_where(parse(text, "where", key_path), local)
@@ -214,7 +221,7 @@ def _cases(
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*options)]
 
 
-def _evaluate_variants(
+def evaluate_variants(
     section: str, name: str, definition: Mapping[str, Any], top: xr.DataArray, ctx: Context
 ) -> list[tuple[xr.DataArray, Variant, Context]]:
     """Each variant with its mask (top mask ∧ its wheres, reduced to foreach) and context."""
@@ -252,6 +259,8 @@ def _add_variable(
     model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
 ) -> Context:
     mask = component_mask("variables", name, definition, ctx)
+    if exists_nowhere(mask, definition):
+        return replace(ctx, exists={**ctx.exists, name: xr.DataArray(False)})
     bounds = definition.get("bounds") or {}
     lower = _bound(bounds.get("min", 0), -np.inf, mask, f"variables.{name}.bounds.min", ctx)
     upper = _bound(bounds.get("max", np.inf), np.inf, mask, f"variables.{name}.bounds.max", ctx)
@@ -291,7 +300,9 @@ def _add_global_expression(
     program: Program, name: str, definition: Mapping[str, Any], ctx: Context
 ) -> Context:
     mask = component_mask("global_expressions", name, definition, ctx)
-    parts = _evaluate_variants("global_expressions", name, definition, mask, ctx)
+    if exists_nowhere(mask, definition):
+        return replace(ctx, exists={**ctx.exists, name: xr.DataArray(False)})
+    parts = evaluate_variants("global_expressions", name, definition, mask, ctx)
     exists = xr.zeros_like(mask, dtype=bool)
     combined: Any = None
     for part_mask, variant, local in parts:
@@ -315,7 +326,9 @@ def _add_constraint(
     model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
 ) -> None:
     mask = component_mask("constraints", name, definition, ctx)
-    parts = _evaluate_variants("constraints", name, definition, mask, ctx)
+    if exists_nowhere(mask, definition):
+        return
+    parts = evaluate_variants("constraints", name, definition, mask, ctx)
     if not parts:
         return
     combined: Any = None
@@ -349,7 +362,7 @@ def _add_constraint(
 def _add_objective(
     model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
 ) -> None:
-    parts = _evaluate_variants("objectives", name, definition, xr.DataArray(True), ctx)
+    parts = evaluate_variants("objectives", name, definition, xr.DataArray(True), ctx)
     total: Any = 0
     for _, variant, local in parts:
         term = _evaluate(variant.expression, local)

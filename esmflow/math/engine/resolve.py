@@ -28,8 +28,8 @@ def check_math(math: MathDefinition, ctx: Context) -> None:
     problems = ProblemCollector()
     known = _known_names(math, ctx)
     for section, name, definition in math.components():
-        if section in ("postprocessed", "checks"):
-            continue  # evaluated after the solve / by the loader, with their own names
+        if section == "postprocessed":
+            continue  # evaluated after the solve, where results may be compared by value
         for kind, key_path, text in _strings(section, name, definition):
             try:
                 node = parse(text, kind, key_path)

@@ -86,6 +86,8 @@ def value(node: tree.Node, ctx: Context) -> Any:
                 return ctx.filled(name)
             if name in ctx.dimensions and name in ctx.inputs.coords:
                 return ctx.inputs[name]
+            if isinstance(_result_values(name, ctx), xr.DataArray):
+                return _result_values(name, ctx)  # after the solve: compare by value
             if ctx.is_result(name):
                 return ctx.exists.get(name, xr.DataArray(False))
             return name  # a plain word, e.g. the `supply` in `base_tech==supply`
@@ -124,6 +126,12 @@ def config_value(key: str, node: tree.Node, ctx: Context) -> Any:
     if not isinstance(current, int | float | str | bool | np.bool_):
         raise ctx.error(f"'config.{key}' must be a number, string or boolean", node)
     return current
+
+
+def _result_values(name: str, ctx: Context) -> object:
+    """A solved variable/expression's values (postprocessing), else None."""
+    found = ctx.variables.get(name, ctx.expressions.get(name))
+    return found if isinstance(found, xr.DataArray) else None
 
 
 def _name_condition(name: str, node: tree.Node, ctx: Context) -> xr.DataArray:
