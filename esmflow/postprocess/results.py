@@ -41,6 +41,7 @@ def clean_solution(solution: xr.Dataset, threshold: float) -> xr.Dataset:
 def make_results(inputs: xr.Dataset, solve_result: SolveResult) -> xr.Dataset:
     """Inputs plus solved variables/expressions (zero_threshold applied) plus status attrs."""
     solution = clean_solution(solve_result.solution, zero_threshold(inputs))
+    solution = solution.merge(_postprocessed(inputs, solution))
     clashes = sorted(set(solution.data_vars) & set(inputs.data_vars))
     if clashes:
         logger.warning("results replace inputs of the same name: %s", ", ".join(clashes))
@@ -55,6 +56,18 @@ def make_results(inputs: xr.Dataset, solve_result: SolveResult) -> xr.Dataset:
         solve_wall_time=float(solve_result.wall_time),
     )
     return results
+
+
+def _postprocessed(inputs: xr.Dataset, solution: xr.Dataset) -> xr.Dataset:
+    """The math's `postprocessed` arrays (capacity factors, levelised costs, …) from the solution."""
+    if not inputs.attrs.get("math"):
+        return xr.Dataset()
+    from esmflow.math.engine.postprocessed import evaluate_postprocessed
+    from esmflow.math.schema import MathDefinition
+    from esmflow.options import BuildOptions
+
+    options = BuildOptions.from_model_config(resolved_config(inputs) or {})
+    return evaluate_postprocessed(inputs, MathDefinition.from_inputs(inputs), solution, options)
 
 
 def solve_status(result: SolveResult, options: SolveOptions, backend: str) -> dict[str, Any]:
