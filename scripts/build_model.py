@@ -28,7 +28,12 @@ def main(job) -> None:
     program = build(inputs)
     with atomic_path(job.output.program) as temporary:
         program.to_netcdf(temporary)
-    logger.info("built %s", program)
+    logger.info(
+        "built %d variables and %d constraints (%d components)",
+        program.model.nvars,
+        program.model.ncons,
+        len(program.components),
+    )
 
 
 if __name__ == "__main__":
