@@ -124,8 +124,9 @@ def configure_logging(job: Any) -> None:
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(path, mode="w"))
+    level = os.environ.get("WORKFLOW_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(
-        level=os.environ.get("WORKFLOW_LOG_LEVEL", "INFO").upper(),
+        level=level if level in logging.getLevelNamesMapping() else "INFO",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         handlers=handlers,
         force=True,
