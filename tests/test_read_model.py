@@ -147,3 +147,32 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
 def test_copy_of_tiny_model_reads_identically(tmp_path: Path) -> None:
     shutil.copytree(TINY, tmp_path / "tiny")
     assert read_model(tmp_path / "tiny" / "model.yaml").data == read_model(TINY / "model.yaml").data
+
+
+def test_inputs_follow_the_contract_and_round_trip_through_netcdf(tmp_path: Path) -> None:
+    import json
+
+    import numpy as np
+    import xarray as xr
+
+    from esmflow.preprocess.distances import add_distances
+    from esmflow.preprocess.inputs import prepare_inputs
+
+    inputs = add_distances(prepare_inputs(read_model(TINY / "model.yaml", ["plant_at_b"])))
+    assert inputs.timesteps.dtype == np.dtype("datetime64[ns]")
+    assert all(inputs[dim].dtype.kind == "U" for dim in ("nodes", "techs", "carriers", "costs"))
+    assert inputs["active"].dtype == bool and inputs["carrier_in"].dtype == bool
+    assert set(inputs["carrier_in"].dims) == {"nodes", "techs", "carriers"}
+    assert inputs["base_tech"].dtype.kind == "U"
+    assert inputs["link_from"].sel(techs="gas_plant").item() == ""  # "" = undefined
+    assert inputs["flow_cap_max"].dtype == np.float64
+    assert json.loads(inputs.attrs["applied_overrides"]) == ["plant_at_b"]
+    assert str(TINY / "techs.yaml") in json.loads(inputs.attrs["model_files"])
+    assert inputs.attrs["name"] == "Tiny loader model"
+    assert (
+        "constraints:" in inputs.attrs["math"]
+        and "ensure_feasibility: true" in inputs.attrs["config"]
+    )
+    inputs.to_netcdf(tmp_path / "inputs.nc")
+    with xr.open_dataset(tmp_path / "inputs.nc") as back:
+        xr.testing.assert_identical(back.load(), inputs)
