@@ -28,7 +28,6 @@ from esmflow.errors import ModelError, ProblemCollector, closest_name
 from esmflow.io.yaml_files import read_yaml_file
 from esmflow.math.schema import MathDefinition
 from esmflow.preprocess.parameters import ParameterDefinitions
-from esmflow.preprocess.techs_nodes import Layout
 
 TOP_LEVEL_KEYS = (
     "config",
@@ -112,7 +111,6 @@ def _is_number(value: Any) -> bool:
 
 def check_definitions(
     definitions: ParameterDefinitions,
-    layout: Layout,
     kinds: Mapping[str, str],
     math: MathDefinition,
     problems: ProblemCollector,

@@ -130,7 +130,7 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     data_definitions = model.get("data_definitions") or {}
     add_yaml_definitions(definitions, layout, data_definitions, pivots, broadcast, problems)
     kinds = parameter_kinds(definitions, math)
-    check_definitions(definitions, layout, kinds, math, problems)
+    check_definitions(definitions, kinds, math, problems)
     timesteps = definitions.labels_by_dim().get("timesteps")
     if timesteps is not None and len(timesteps):
         check_time_config(init, pd.DatetimeIndex(timesteps), problems)
