@@ -150,6 +150,11 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
     assert again.returncode == 0, report(again)
     assert "Nothing to be done" in again.stdout + again.stderr, report(again)
 
+    # the self-contained report with the plots builds offline
+    built = snakemake(repo_copy, "--report", "results/report.html", *TINY)
+    assert built.returncode == 0, report(built)
+    assert (repo_copy / "results" / "report.html").stat().st_size > 10_000
+
     # a new solver option re-runs the solve and what follows it, nothing before it
     (repo_copy / "solver.yaml").write_text(
         "scenarios: {tiny: {solver: {options: {time_limit: 60}}}}"
