@@ -30,8 +30,9 @@ class ModelDefinition:
     """A model's YAML after imports, overrides and `set` values, plus what was read to get it.
 
     `data` still holds `templates:` and `data_tables:` unexpanded; `prepare_inputs` turns it into the
-    inputs Dataset. `files` maps every file read (YAML and CSV, absolute paths) to its sha256, for
-    provenance.
+    inputs Dataset. `files` maps every YAML file read (absolute paths) to its sha256, for
+    provenance; `prepare_inputs` adds the CSV and user math files it reads to the inputs'
+    `model_files` attribute.
     """
 
     path: Path
