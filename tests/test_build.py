@@ -258,3 +258,25 @@ def test_nonlinear_product_is_rejected() -> None:
     }
     with pytest.raises(ModelError, match="Cannot multiply two decision variables"):
         solve(math_with(constraints__bad=bad))
+
+
+def test_objective_constants_are_added_back() -> None:
+    # linopy objectives hold no constant; the reported optimum still includes it: 43 + 7
+    objective = {
+        "equations": [
+            {
+                "expression": "7 + sum(cost_cap * cap, over=[nodes, techs]) + sum(running_cost, over=[nodes, techs, timesteps])"
+            }
+        ],
+        "sense": "minimise",
+    }
+    _, result = solve(math_with(objectives__min_cost=objective))
+    assert result.objective == pytest.approx(50)
+
+
+def test_constant_objective_is_a_feasibility_problem() -> None:
+    _, result = solve(math_with(objectives__min_cost={"equations": [{"expression": "0"}]}))
+    assert result.objective == pytest.approx(0)
+    assert result.solution["flow"].sum("techs").sel(nodes="A").values.tolist() == pytest.approx(
+        [2, 4, 3]
+    )

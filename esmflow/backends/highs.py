@@ -66,7 +66,7 @@ def solve_program(program: Program, options: SolveOptions) -> SolveResult:
         raise ModelError(_diagnose(model, str(status), str(termination)), got=str(termination))
     return SolveResult(
         termination="optimal",
-        objective=float(model.objective.value),
+        objective=float(model.objective.value) + program.objective_constant,
         solution=solution_dataset(program, options.zero_threshold),
         solver="highs",
         solver_version=highs_version(),

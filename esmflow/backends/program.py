@@ -37,6 +37,7 @@ class Program:
     expressions: dict[str, Any] = field(default_factory=dict)
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     objective_name: str | None = None
+    objective_constant: float = 0.0  # linopy objectives hold no constant term
 
     def register(self, name: str, kind: str, dims: list[str]) -> None:
         """Record a built component's kind and dims."""
@@ -76,7 +77,10 @@ class Program:
             extra = stored.load()
         register = json.loads(extra.attrs["esmflow_program"])
         program = cls(
-            model=model, components=register["components"], objective_name=register["objective"]
+            model=model,
+            components=register["components"],
+            objective_name=register["objective"],
+            objective_constant=float(register.get("objective_constant", 0.0)),
         )
         for name in register["expressions"]:
             program.expressions[name] = _expression_from_arrays(model, extra, name)
@@ -86,6 +90,7 @@ class Program:
         return {
             "components": self.components,
             "objective": self.objective_name,
+            "objective_constant": self.objective_constant,
             "expressions": list(self.expressions),
         }
 

@@ -373,7 +373,9 @@ def _add_objective(
             )
         total = term.data if isinstance(total, int) else total + term.data
     sense = str(definition.get("sense", "minimise")).lower()
-    model.add_objective(total, sense="max" if sense.startswith("max") else "min")
+    linear, constant = _split_constant(total, model)
+    model.add_objective(linear, sense="max" if sense.startswith("max") else "min")
+    program.objective_constant = constant
     program.objective_name = name
 
 
@@ -387,6 +389,18 @@ def _evaluate(node: tree.Node, ctx: Context) -> Term:
         raise ctx.error(
             f"Could not evaluate this expression: {type(err).__name__}: {err}", node
         ) from err
+
+
+def _split_constant(total: Any, model: linopy.Model) -> tuple[Any, float]:
+    """linopy objectives hold no constant: keep it aside (added back to the reported value)."""
+    if isinstance(total, LINOPY_TYPES):
+        total = 1 * total if isinstance(total, linopy.Variable) else total
+        constant = float(total.const.fillna(0).sum())
+        return total - constant, constant
+    some_variable = next((model.variables[n] for n in model.variables), None)
+    if some_variable is None:
+        raise ModelError("The program has no decision variables", key_path="variables")
+    return 0 * some_variable.sum(), float(xr.DataArray(total).sum())
 
 
 def _subtract(lhs: Term, rhs: Term) -> Any:
