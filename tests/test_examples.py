@@ -27,7 +27,7 @@ URBAN = EXAMPLES / "urban_scale" / "model.yaml"
 
 # Calliope 0.7.0 + HiGHS on the same subsets (see the module docstring).
 CALLIOPE_OBJECTIVE = {
-    "national_winter_2d": 13777.50141449848,
+    "national_winter_2d": 13763.74548189829,
     "urban_winter_2d": 18760.42240418098,
     "urban_summer_2d": 7902.98071733918,
 }
@@ -175,6 +175,13 @@ def test_national_power_balance_closes_with_no_unmet_demand() -> None:
         results["flow_out"], techs="battery"
     )
     assert line_losses > 0  # power does travel over the lines in this case
+    assert (
+        battery_net > 0
+    )  # a battery is built and cycled (Calliope: 140 MW at Tucson); it loses 9.75 %
+    # at least two hours of storage per MW of battery (flow_cap_per_storage_cap_max: 0.5)
+    battery_cap = results["flow_cap"].sel(techs="battery", carriers="power").fillna(0)
+    battery_store = results["storage_cap"].sel(techs="battery").fillna(0)
+    assert bool((battery_cap <= 0.5 * battery_store + 1e-6).all())
     assert generation == approx(demand + line_losses + battery_net, scale)
 
 

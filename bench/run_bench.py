@@ -1,0 +1,275 @@
+"""Time esmflow's stages — prepare, build, solve — on a model, next to Calliope 0.7's build if asked.
+
+    .venv/bin/python bench/run_bench.py            # the issue's numbers: our national example over
+                                                   # one week and over the full year, with Calliope
+    .venv/bin/python bench/run_bench.py --model examples/urban_scale/model.yaml --repeats 5
+    .venv/bin/python bench/run_bench.py --model examples/national_scale/model.yaml \\
+        --scenario full_year --calliope --solver-option solver=ipm
+
+Every repeat runs in a fresh process (imports excluded from the timings), so timings do not profit
+from caches and the peak memory (`ru_maxrss`) is that run's own. Stages:
+
+- prepare: read_model + prepare_inputs + add_distances + cluster_time (YAML/CSV → inputs Dataset)
+- build:   load the math + build_program (inputs → linopy program)
+- solve:   solve_program, split into the hand-over to HiGHS plus reading the solution back
+           (`handover`) and HiGHS's own run time (`highs`)
+- Calliope 0.7.0 (with --calliope, through `.venv-calliope`): read_yaml, and build with its HiGHS
+  backend, which includes its own hand-over to HiGHS.
+
+Medians over the repeats are printed and everything is written to bench/out/bench_<time>.json.
+"""
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for folder in (ROOT, HERE):  # esmflow from this checkout; sibling bench modules
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from calliope_env import (  # noqa: E402
+    DEFAULT_VENV,
+    CalliopeUnavailable,
+    ensure_calliope_venv,
+    parse_set_values,
+    run_calliope,
+)
+
+OUT = HERE / "out"
+NATIONAL = ROOT / "examples" / "national_scale" / "model.yaml"
+# The numbers the foundation issue asks for: the national example over one week and one year.
+ISSUE_CASES = [
+    {"label": "national_week", "model": str(NATIONAL), "scenario": None, "set": {}},
+    {"label": "national_full_year", "model": str(NATIONAL), "scenario": "full_year", "set": {}},
+]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def highs_run_time(program: Any) -> float | None:
+    """Seconds HiGHS itself spent in its last run, if linopy kept the solver object."""
+    solver = getattr(program.model, "solver_model", None)
+    return (
+        float(solver.getRunTime()) if solver is not None and hasattr(solver, "getRunTime") else None
+    )
+
+
+def time_stages(case: dict[str, Any], solve: bool, solver: dict[str, Any]) -> dict[str, Any]:
+    """One esmflow run of `case`, stage by stage (called in a fresh process by `--one`)."""
+    from esmflow.backends.highs import solve_program
+    from esmflow.io.read_model import read_model
+    from esmflow.math.engine.build import build_program
+    from esmflow.math.schema import MathDefinition
+    from esmflow.options import BuildOptions, SolveOptions
+    from esmflow.preprocess.distances import add_distances
+    from esmflow.preprocess.inputs import prepare_inputs, resolved_config
+    from esmflow.preprocess.time import cluster_time
+
+    overrides = case["scenario"].split(",") if case["scenario"] else []
+    start = time.perf_counter()
+    definition = read_model(case["model"], overrides=overrides, set_values=case["set"])
+    inputs = cluster_time(add_distances(prepare_inputs(definition)))
+    prepared = time.perf_counter()
+    record: dict[str, Any] = {"n_timesteps": int(inputs.sizes["timesteps"])}
+    record["peak_rss_mb"] = {"prepare": peak_rss_mb()}
+    config = resolved_config(inputs)
+    program = build_program(
+        inputs, MathDefinition.from_inputs(inputs), BuildOptions.from_model_config(config)
+    )
+    built = time.perf_counter()
+    record["peak_rss_mb"]["build"] = peak_rss_mb()
+    record["size"] = {
+        "variables": int(program.model.nvars),
+        "constraints": int(program.model.ncons),
+    }
+    record["timings"] = {"prepare": prepared - start, "build": built - prepared}
+    if solve:
+        options = SolveOptions.from_model_config(config, solver)
+        result = solve_program(program, options)
+        solve_time = time.perf_counter() - built
+        highs = highs_run_time(program)
+        record["timings"].update(solve=solve_time, highs=highs)
+        record["timings"]["handover"] = solve_time - highs if highs is not None else None
+        record["objective"] = result.objective
+        record["peak_rss_mb"]["solve"] = peak_rss_mb()
+    return record
+
+
+def run_esmflow_once(case: dict[str, Any], solve: bool, solver: dict[str, Any]) -> dict[str, Any]:
+    """`time_stages` in a fresh Python process; returns its record."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "run.json"
+        spec = json.dumps({"case": case, "solve": solve, "solver": solver})
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", spec, "--out", str(out)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0 or not out.exists():
+            tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+            raise RuntimeError(f"esmflow run of {case['label']} failed:\n{tail}")
+        return json.loads(out.read_text())
+
+
+def median_timings(runs: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Median of each timing over repeats (None where a run did not record it)."""
+    names = {name for run in runs for name in run["timings"]}
+    medians = {}
+    for name in sorted(names):
+        values = [run["timings"].get(name) for run in runs]
+        values = [value for value in values if value is not None]
+        medians[name] = statistics.median(values) if values else None
+    return medians
+
+
+def bench_case(
+    case: dict[str, Any], args: argparse.Namespace, calliope_python: Path | None
+) -> dict[str, Any]:
+    """All repeats of one case for esmflow (and Calliope's build if asked); medians and ratios."""
+    solver = {"options": parse_set_values(args.solver_option), "threads": args.threads}
+    print(
+        f"\n== {case['label']}: {case['model']} scenario={case['scenario']} set={case['set']}",
+        flush=True,
+    )
+    runs = []
+    for repeat in range(args.repeats):
+        runs.append(run_esmflow_once(case, not args.no_solve, solver))
+        print(
+            f"  esmflow run {repeat + 1}/{args.repeats}: " + _format_timings(runs[-1]["timings"]),
+            flush=True,
+        )
+    record: dict[str, Any] = {**case, "esmflow": {"runs": runs, "median": median_timings(runs)}}
+    record["esmflow"]["peak_rss_mb"] = max(max(run["peak_rss_mb"].values()) for run in runs)
+    if calliope_python is not None:
+        calliope_runs = []
+        for repeat in range(args.calliope_repeats or args.repeats):
+            calliope_runs.append(
+                run_calliope(
+                    calliope_python,
+                    Path(case["model"]),
+                    case["scenario"],
+                    case["set"],
+                    build_only=True,
+                )
+            )
+            print(
+                f"  Calliope build {repeat + 1}: " + _format_timings(calliope_runs[-1]["timings"]),
+                flush=True,
+            )
+        record["calliope"] = {
+            "runs": calliope_runs,
+            "median": median_timings(calliope_runs),
+            "peak_rss_mb": max(run["peak_rss_mb"] for run in calliope_runs),
+        }
+    return record
+
+
+def _format_timings(timings: dict[str, float | None]) -> str:
+    return "  ".join(f"{name} {value:.2f}s" for name, value in timings.items() if value is not None)
+
+
+def print_summary(records: list[dict[str, Any]]) -> None:
+    """One table: median seconds per stage, build/solve ratios, peak memory."""
+    header = f"{'case':22}{'steps':>7}{'prepare':>9}{'build':>8}{'handover':>9}{'HiGHS':>8}{'solve':>8}{'build/HiGHS':>12}{'Calliope build':>15}{'esm/Cal':>8}{'peak MB':>9}"
+    print("\n" + header + "\n" + "-" * len(header))
+    for record in records:
+        ours = record["esmflow"]["median"]
+        ref = record.get("calliope", {}).get("median", {})
+        steps = record["esmflow"]["runs"][0]["n_timesteps"]
+
+        def cell(value: float | None, width: int, fmt: str = ".2f") -> str:
+            return f"{value:>{width}{fmt}}" if value is not None else f"{'–':>{width}}"
+
+        ratio = ours["build"] / ours["highs"] if ours.get("highs") else None
+        versus = ours["build"] / ref["build"] if ref.get("build") else None
+        print(
+            f"{record['label']:22}{steps:>7}{cell(ours['prepare'], 9)}{cell(ours['build'], 8)}"
+            f"{cell(ours.get('handover'), 9)}{cell(ours.get('highs'), 8)}{cell(ours.get('solve'), 8)}"
+            f"{cell(ratio, 12)}{cell(ref.get('build'), 15)}{cell(versus, 8)}{record['esmflow']['peak_rss_mb']:>9.0f}"
+        )
+    print(
+        "(seconds, medians; build/HiGHS = esmflow build ÷ HiGHS run; esm/Cal = esmflow build ÷ Calliope build)"
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model", type=Path, help="model YAML (default: the issue's national cases)"
+    )
+    parser.add_argument("--scenario", help="scenario/override names, comma-separated")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="YAML value"
+    )
+    parser.add_argument("--label", help="name of the case in the output")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--calliope", action="store_true", help="also time Calliope 0.7's build")
+    parser.add_argument(
+        "--calliope-repeats", type=int, help="repeats for Calliope (default: --repeats)"
+    )
+    parser.add_argument("--no-solve", action="store_true", help="time prepare and build only")
+    parser.add_argument(
+        "--solver-option", action="append", default=[], metavar="KEY=VALUE", help="HiGHS option"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="HiGHS threads")
+    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="Calliope 0.7 environment")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: one timed run (JSON spec)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.one:
+        spec = json.loads(args.one)
+        record = time_stages(spec["case"], spec["solve"], spec["solver"])
+        args.out.write_text(json.dumps(record))
+        return 0
+    if args.model:
+        label = (
+            args.label or f"{args.model.parent.name}{'_' + args.scenario if args.scenario else ''}"
+        )
+        cases = [
+            {
+                "label": label,
+                "model": str(args.model),
+                "scenario": args.scenario,
+                "set": parse_set_values(args.set),
+            }
+        ]
+        with_calliope = args.calliope
+    else:  # the issue's numbers, always side by side with Calliope when it is available
+        cases, with_calliope = ISSUE_CASES, True
+    calliope_python = None
+    if with_calliope:
+        try:
+            calliope_python = ensure_calliope_venv(args.venv)
+        except CalliopeUnavailable as err:
+            print(f"Calliope timings skipped: {err}", file=sys.stderr)
+    records = [bench_case(case, args, calliope_python) for case in cases]
+    print_summary(records)
+    OUT.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = OUT / f"bench_{stamp}.json"
+    path.write_text(
+        json.dumps({"created": stamp, "argv": sys.argv[1:], "cases": records}, indent=1)
+    )
+    print(f"written: {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
