@@ -1,11 +1,14 @@
 """Write Calliope 0.7.0's `model.inputs` for the loader's comparison cases (run with .venv-calliope).
 
-    /work/main/.venv-calliope/bin/python tests/data/loader/calliope_refs/make_refs.py
+    .venv-calliope/bin/python tests/data/loader/calliope_refs/make_refs.py [--out DIR] [CASE ...]
 
-Cases: Calliope's own example models with some of their overrides, and our `edge` model
-(tests/data/loader/edge), which exercises the corners of the format. Files are zlib-compressed.
+Cases: Calliope's own example models, plain and with some of their overrides, and our `edge` model
+(tests/data/loader/edge), which exercises the corners of the format. Only `edge.nc` is committed
+(our own data); the example cases carry Calliope's example data, so tests write them on demand
+into a cache (tests/calliope_reference.py). Files are zlib-compressed.
 """
 
+import argparse
 from pathlib import Path
 
 import calliope
@@ -14,6 +17,8 @@ HERE = Path(__file__).parent
 EXAMPLES = Path(calliope.__file__).parent / "example_models"
 CASES = {
     "edge": (HERE.parent / "edge" / "model.yaml", None, None),
+    "national_scale": (EXAMPLES / "national_scale" / "model.yaml", None, None),
+    "urban_scale": (EXAMPLES / "urban_scale" / "model.yaml", None, None),
     "national_time_resampling": (EXAMPLES / "national_scale" / "model.yaml", "time_resampling", None),
     "national_operate_as_base": (EXAMPLES / "national_scale" / "model.yaml", "operate", {"config.init.mode": "base"}),
     "urban_operate_as_base": (EXAMPLES / "urban_scale" / "model.yaml", "operate", {"config.init.mode": "base"}),
@@ -21,9 +26,15 @@ CASES = {
 }
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("cases", nargs="*", default=list(CASES))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     calliope.set_log_verbosity("ERROR")
-    for name, (path, scenario, override) in CASES.items():
+    for name in args.cases:
+        path, scenario, override = CASES[name]
         inputs = calliope.read_yaml(path, scenario=scenario, override_dict=override).inputs
         encoding = {v: {"zlib": True, "complevel": 6} for v in inputs.data_vars if inputs[v].dtype.kind in "fb"}
-        inputs.to_netcdf(HERE / f"{name}.nc", encoding=encoding)
+        inputs.to_netcdf(args.out / f"{name}.nc", encoding=encoding)
         print(name, dict(inputs.sizes))
