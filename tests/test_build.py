@@ -280,3 +280,15 @@ def test_constant_objective_is_a_feasibility_problem() -> None:
     assert result.solution["flow"].sum("techs").sel(nodes="A").values.tolist() == pytest.approx(
         [2, 4, 3]
     )
+
+
+def test_integer_domain() -> None:
+    # demand 1.5, 3.5, 2.5 with whole units of capacity: the LP answer (cap_base = 1.5) is not
+    # allowed; the result must be whole numbers that still cover the peak of 3.5.
+    inputs = tiny_inputs()
+    inputs["demand"] = ("timesteps", [1.5, 3.5, 2.5])
+    cap = yaml.safe_load(MATH)["variables"]["cap"] | {"domain": "integer"}
+    program, result = solve(math_with(variables__cap=cap), inputs)
+    assert program.model.variables["cap"].attrs["integer"]
+    caps = result.solution["cap"].sel(nodes="A").values
+    assert caps == pytest.approx(caps.round()) and caps.sum() >= 3.5

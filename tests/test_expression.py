@@ -78,6 +78,7 @@ CASES = [
     ("default_if_empty(where(eff, is_on), default=9)", [0.5, 9.0]),
     ("sum_next_n(series, timesteps, 2)", [3.0, 6.0, 4.0]),
     ("config.cap * 2", 14),
+    ("is_on * 3", [3.0, 0.0]),  # a boolean lookup in arithmetic counts as 1/0
 ]
 
 

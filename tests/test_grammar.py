@@ -113,6 +113,8 @@ def test_parse_is_cached_by_string() -> None:
         ),
         ("flow_out flow_in", r"(?s)\^\^\^\^\^\^\^.*unexpected 'flow_in'"),
         ("x ===  y", r"unexpected"),
+        ("sum(x, over=carriers", r"(?s)   \^\n.*'\(' is never closed"),
+        ("x[techs=a]] + 1", r"']' closes nothing"),
     ],
 )
 def test_syntax_errors_point_at_the_token(text: str, pattern: str) -> None:

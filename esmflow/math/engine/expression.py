@@ -96,6 +96,8 @@ def _name(name: str, node: tree.Node, ctx: Context) -> Term:
         values = ctx.filled(name)
         if values.dtype.kind in "OUS":
             return Term(values)
+        if values.dtype.kind == "b":  # a switch used as a number: True → 1, False → 0
+            return Term(values.astype(float))
         if values.dtype.kind == "f" and bool(values.isnull().any()):
             return Term(values.fillna(0), values.isnull())
         return Term(values)

@@ -158,6 +158,15 @@ def parse(text: str, kind: str = "expression", key_path: str | None = None) -> t
     that underlines where parsing stopped.
     """
     text = str(text)
+    unbalanced = _unbalanced_bracket(text)
+    if unbalanced is not None:
+        raise ModelError(
+            f"Could not parse this {kind} string: '{text[unbalanced]}' is never closed"
+            if text[unbalanced] in "(["
+            else f"Could not parse this {kind} string: '{text[unbalanced]}' closes nothing",
+            key_path=key_path,
+            span=(text, unbalanced, unbalanced + 1),
+        )
     try:
         return _parse_cached(text)
     except pp.ParseBaseException as err:
@@ -170,3 +179,20 @@ def parse(text: str, kind: str = "expression", key_path: str | None = None) -> t
             key_path=key_path,
             span=(text, position, end),
         ) from None
+
+
+def _unbalanced_bracket(text: str) -> int | None:
+    """Position of the first bracket without a partner (outside quotes), or None."""
+    pairs, stack, quote = {")": "(", "]": "["}, [], None
+    for position, char in enumerate(text):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([":
+            stack.append(position)
+        elif char in ")]":
+            if not stack or text[stack[-1]] != pairs[char]:
+                return position
+            stack.pop()
+    return stack[-1] if stack else None
