@@ -101,15 +101,49 @@ def solution_dataset(program: Program, zero_threshold: float = 0.0) -> xr.Datase
 
 
 def _diagnose(model: linopy.Model, status: str, termination: str) -> str:
+    if "unbounded" in termination or "infeasible_or" in termination:
+        termination = _rerun_without_presolve(model) or termination
     if "infeasible" in termination and "unbounded" not in termination:
         return "The model is infeasible. " + _conflicting_constraints(model)
     if "unbounded" in termination:
         return (
-            f"The model is {termination.replace('_', ' ')}: the objective can improve without limit. "
-            "Look for a cost that is negative (or a revenue) on a variable without an upper bound; "
-            "setting a finite `*_max` bound or `config.build.ensure_feasibility` may help."
+            f"The model is {termination.replace('_', ' ')}: the objective can improve without limit"
+            + _unbounded_variables(model)
+            + ". Look for a negative cost (or a revenue) on a variable without an upper bound; "
+            "a finite `*_max` bound fixes it."
         )
     return f"HiGHS stopped without an optimum (status '{status}', termination '{termination}')."
+
+
+def _rerun_without_presolve(model: linopy.Model) -> str | None:
+    """Presolve may only say "infeasible or unbounded"; the plain simplex tells which (and gives a ray)."""
+    solver = model.solver_model
+    if not isinstance(solver, highspy.Highs):
+        return None
+    solver.setOptionValue("presolve", "off")
+    solver.run()
+    status = solver.modelStatusToString(solver.getModelStatus()).lower()
+    return (
+        "unbounded" if "unbounded" in status else "infeasible" if "infeasible" in status else None
+    )
+
+
+def _unbounded_variables(model: linopy.Model) -> str:
+    """The variables along which HiGHS's primal ray runs away (", e.g. along flow_cap[…]")."""
+    solver = model.solver_model
+    if not isinstance(solver, highspy.Highs):
+        return ""
+    try:
+        _, has_ray, ray = solver.getPrimalRay()
+    except Exception:  # noqa: BLE001 - a diagnosis aid only
+        return ""
+    if not has_ray:
+        return ""
+    labels = np.asarray(model.matrices.vlabels)[np.flatnonzero(np.abs(np.asarray(ray)) > 1e-9)]
+    named = [
+        _describe(model.variables.get_label_position(int(label))) for label in labels[:_MAX_LISTED]
+    ]
+    return ", e.g. along " + ", ".join(named) if named else ""
 
 
 def _conflicting_constraints(model: linopy.Model) -> str:
