@@ -218,6 +218,23 @@ def test_name_errors_point_at_key_path_and_closest(change: dict[str, Any], patte
         solve(math_with(**change))
 
 
+@pytest.mark.parametrize(
+    ("expression", "group", "closest"),
+    [("cap <= $limt", "sub_expressions", "limit"), ("flow[timesteps=$lst] == 0", "slices", "last")],
+)
+def test_undefined_sub_expressions_and_slices(expression: str, group: str, closest: str) -> None:
+    component = {
+        "foreach": ["nodes", "techs"],
+        "where": "cap",
+        "equations": [{"expression": expression}],
+        "sub_expressions": {"limit": [{"expression": "1"}]},
+        "slices": {"last": [{"expression": "get_val_at_index(timesteps=-1)"}]},
+    }
+    pattern = rf"(?s)constraints\.c\.equations\[0\]\.expression.*is not defined under this component's {group}.*Did you mean '{closest}'"
+    with pytest.raises(ModelError, match=pattern):
+        solve(math_with(constraints__c=component))
+
+
 def test_overlapping_equations_are_an_error() -> None:
     both = {
         "foreach": ["nodes", "techs"],

@@ -109,12 +109,10 @@ def _visit(
             return
         case tree.SubExpression(name=name):
             group = "slices" if position == _WORD else "sub_expressions"
-            defined = (definition.get(group) or {}) if isinstance(definition, dict) else {}
-            if name not in defined and not (
-                group == "slices" or name in (definition.get("sub_expressions") or {})
-            ):
+            defined = definition.get(group) or {}
+            if name not in defined:
                 yield (
-                    f"'${name}' is not defined under {group}",
+                    f"'${name}' is not defined under this component's {group}",
                     node,
                     {"closest": closest_name(name, defined)},
                 )
