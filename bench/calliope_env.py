@@ -36,11 +36,25 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
+def runs_python312(python: Path) -> bool:
+    """True if `python` starts and is Python ≥ 3.12 (a pyenv shim may exist and still fail)."""
+    try:
+        check = subprocess.run(
+            [str(python), "-c", "import sys; print(sys.version_info >= (3, 12))"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except OSError:
+        return False
+    return check.returncode == 0 and check.stdout.strip() == "True"
+
+
 def find_python312() -> Path | None:
-    """A Python 3.12 interpreter: `python3.12` on PATH, else the known pyenv location."""
+    """A working Python 3.12 interpreter: `python3.12` on PATH, else the known pyenv location."""
     on_path = shutil.which("python3.12")
     candidates = ([Path(on_path)] if on_path else []) + KNOWN_PYTHON312
-    return next((path for path in candidates if path.exists()), None)
+    return next((path for path in candidates if path.exists() and runs_python312(path)), None)
 
 
 def has_calliope(python: Path) -> bool:
