@@ -235,6 +235,20 @@ def test_undefined_sub_expressions_and_slices(expression: str, group: str, close
         solve(math_with(constraints__c=component))
 
 
+def test_errors_name_the_math_file() -> None:
+    math = math_with(
+        constraints__meet_demand={
+            "foreach": ["nodes", "timesteps"],
+            "equations": [{"expression": "sum(flow, over=tech) == demand"}],
+        }
+    )
+    math.origins["constraints.meet_demand"] = "my_math.yaml"
+    with pytest.raises(
+        ModelError, match=r"^my_math\.yaml › constraints\.meet_demand\.equations\[0\]"
+    ):
+        solve(math)
+
+
 def test_overlapping_equations_are_an_error() -> None:
     both = {
         "foreach": ["nodes", "techs"],

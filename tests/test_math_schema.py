@@ -93,6 +93,16 @@ def test_known_names_lists_declared_and_referenced(math_files: dict[str, Path]) 
     } <= names
 
 
+def test_origins_name_the_file_of_each_component(math_files: dict[str, Path]) -> None:
+    math_def = load_math(["extra"], math_files)
+    assert math_def.origin("constraints.keep_me.equations[0].expression") == str(
+        math_files["extra"]
+    )
+    assert math_def.origin("variables.flow_cap.where") == str(math_files["base"])
+    again = MathDefinition.from_yaml_text(math_def.to_yaml())
+    assert again.origins == math_def.origins
+
+
 def test_merge_is_recursive_for_mappings_only() -> None:
     merged = merge_math({"a": {"b": 1, "c": [1, 2]}}, {"a": {"c": [3]}, "d": 4})
     assert merged == {"a": {"b": 1, "c": [3]}, "d": 4}

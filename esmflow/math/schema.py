@@ -36,6 +36,9 @@ SECTIONS = (
     "postprocessed",
     "checks",
 )
+# Which file last defined or changed each component ("constraints.x" → "base.yaml"): kept in
+# the merged YAML under this key so error messages can name the file after a round trip.
+ORIGINS_KEY = "origins"
 # Sections whose components hold `where`/`expression` strings the engine evaluates.
 COMPONENT_SECTIONS = (
     "variables",
@@ -75,8 +78,11 @@ def read_math_yaml(text: str, source: str = "<math>") -> dict[str, Any]:
         raise ModelError(
             "A math file must be a mapping of sections", file=source, got=type(data).__name__
         )
+    origins = data.pop(ORIGINS_KEY, None)
     data = _expand_dotted_keys(data)
-    unknown = [key for key in data if key not in SECTIONS]
+    if origins:
+        data[ORIGINS_KEY] = dict(origins)
+    unknown = [key for key in data if key not in (*SECTIONS, ORIGINS_KEY)]
     if unknown:
         raise ModelError(
             f"Unknown math section '{unknown[0]}'",
@@ -131,6 +137,7 @@ def load_math(
     known.update({name: BUILTIN_MATH_DIR / f"{name}.yaml" for name in builtin_math_names()})
     known.update({name: Path(path) for name, path in math_paths.items()})
     merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for name in names:
         path = known.get(name)
         if path is None:
@@ -144,8 +151,11 @@ def load_math(
             )
         if not path.exists():
             raise ModelError(f"Math file for '{name}' not found", file=str(path))
-        merged = merge_math(merged, read_math_yaml(path.read_text(), source=str(path)))
-    return MathDefinition(merged)
+        text = read_math_yaml(path.read_text(), source=str(path))
+        merged = merge_math(merged, text)
+        label = path.name if path.parent == BUILTIN_MATH_DIR else str(path)
+        origins.update({f"{sec}.{comp}": label for sec in SECTIONS for comp in text.get(sec) or {}})
+    return MathDefinition(merged, origins)
 
 
 def _is_active(component: Any) -> bool:
@@ -159,8 +169,9 @@ class MathDefinition:
     section attributes hold only the active components.
     """
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], origins: Mapping[str, str] | None = None) -> None:
         self.data: dict[str, Any] = {key: dict(data.get(key) or {}) for key in SECTIONS}
+        self.origins: dict[str, str] = dict(origins or data.get(ORIGINS_KEY) or {})
         for section in SECTIONS:
             active = {k: v for k, v in self.data[section].items() if _is_active(v)}
             setattr(self, section, active)
@@ -195,6 +206,8 @@ class MathDefinition:
     def to_yaml(self) -> str:
         """The merged math as YAML text (inf/nan written as .inf/.nan; reads back identically)."""
         data = {key: value for key, value in self.data.items() if value}
+        if self.origins:
+            data[ORIGINS_KEY] = self.origins
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
     def components(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -207,6 +220,10 @@ class MathDefinition:
         """Every `where`/`expression` string of the active components as (kind, key_path, text)."""
         for section, name, definition in self.components():
             yield from _component_strings(f"{section}.{name}", definition)
+
+    def origin(self, key_path: str) -> str | None:
+        """The math file a key path (`constraints.x.equations[0]…`) comes from, if known."""
+        return self.origins.get(".".join(key_path.split(".")[:2]).split("[")[0])
 
     def default_of(self, name: str) -> float:
         """The declared default of a parameter (NaN when none is declared)."""

@@ -102,6 +102,7 @@ def make_context(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions
         dimensions=frozenset(dims),
         config=dict(options.config),
         results=frozenset([*math.variables, *math.global_expressions]),
+        origins=math.origins,
     )
 
 

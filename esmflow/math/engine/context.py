@@ -42,6 +42,7 @@ class Context:
     slices: Mapping[str, tree.Node] = field(default_factory=dict)
     source: str = ""
     key_path: str = ""
+    origins: Mapping[str, str] = field(default_factory=dict)  # "constraints.x" → math file
     # Shared across the contexts of one build: each variable/expression with absent entries
     # read as 0, computed once (linopy's fillna copies the whole array).
     filled_results: dict[str, Any] = field(default_factory=dict)
@@ -79,6 +80,8 @@ class Context:
     def error(self, message: str, node: tree.Node | None = None, **fields: Any) -> ModelError:
         """A ModelError placed at this string's key path, underlining `node`."""
         span = (self.source, *node.span) if node is not None and self.source else None
+        component = ".".join(self.key_path.split(".")[:2]).split("[")[0]
+        fields.setdefault("file", self.origins.get(component))
         return ModelError(message, key_path=self.key_path or None, span=span, **fields)
 
 

@@ -10,6 +10,7 @@ the YAML key path and underlining the token, with the closest valid name.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from esmflow.errors import ModelError, ProblemCollector, closest_name
@@ -31,13 +32,16 @@ def check_math(math: MathDefinition, ctx: Context) -> None:
         if section == "postprocessed":
             continue  # evaluated after the solve, where results may be compared by value
         for kind, key_path, text in _strings(section, name, definition):
+            file = math.origin(key_path)
             try:
                 node = parse(text, kind, key_path)
             except ModelError as err:
-                problems.extend(err)
+                problems.problems.extend(replace(p, file=file) for p in err.problems)
                 continue
             for message, bad, fields in _check(node, kind, known, definition):
-                problems.add(message, key_path=key_path, span=(text, *bad.span), **fields)
+                problems.add(
+                    message, file=file, key_path=key_path, span=(text, *bad.span), **fields
+                )
     problems.raise_if_any()
 
 
