@@ -98,7 +98,7 @@ def test_origins_name_the_file_of_each_component(math_files: dict[str, Path]) ->
     assert math_def.origin("constraints.keep_me.equations[0].expression") == str(
         math_files["extra"]
     )
-    assert math_def.origin("variables.flow_cap.where") == str(math_files["base"])
+    assert math_def.origin("variables.flow_cap.where") == "base.yaml"
     again = MathDefinition.from_yaml_text(math_def.to_yaml())
     assert again.origins == math_def.origins
 

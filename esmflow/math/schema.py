@@ -153,7 +153,9 @@ def load_math(
             raise ModelError(f"Math file for '{name}' not found", file=str(path))
         text = read_math_yaml(path.read_text(), source=str(path))
         merged = merge_math(merged, text)
-        label = path.name if path.parent == BUILTIN_MATH_DIR else str(path)
+        label = (
+            path.name
+        )  # a file name only: the merged math must not depend on where the model lives
         origins.update({f"{sec}.{comp}": label for sec in SECTIONS for comp in text.get(sec) or {}})
     return MathDefinition(merged, origins)
 
