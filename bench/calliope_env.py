@@ -69,6 +69,12 @@ def has_calliope(python: Path) -> bool:
     return check.returncode == 0 and check.stdout.strip() == CALLIOPE_VERSION
 
 
+def looks_installed(venv: Path = DEFAULT_VENV) -> bool:
+    """Cheap check (no interpreter start): the venv has Calliope's package metadata at our version."""
+    pattern = f"lib/python3.*/site-packages/calliope-{CALLIOPE_VERSION}.dist-info"
+    return venv_python(venv).exists() and any(venv.glob(pattern))
+
+
 def ensure_calliope_venv(venv: Path = DEFAULT_VENV, create: bool = True) -> Path:
     """Return the Python of a venv with Calliope 0.7.0, creating it (`pip install`) if needed.
 

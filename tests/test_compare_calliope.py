@@ -16,12 +16,12 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
 
-from calliope_env import DEFAULT_VENV, has_calliope, shipped_example, venv_python  # noqa: E402
+from calliope_env import DEFAULT_VENV, looks_installed, shipped_example, venv_python  # noqa: E402
 from compare_calliope import compare, flow_cap_table, relative_difference  # noqa: E402
 
 CALLIOPE_PYTHON = venv_python(DEFAULT_VENV)
 needs_calliope = pytest.mark.skipif(
-    not has_calliope(CALLIOPE_PYTHON), reason=f"no Calliope 0.7.0 in {DEFAULT_VENV}"
+    not looks_installed(DEFAULT_VENV), reason=f"no Calliope 0.7.0 in {DEFAULT_VENV}"
 )
 
 
