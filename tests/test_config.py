@@ -12,6 +12,8 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
+from esmflow.io.read_model import read_model
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = str(ROOT / "config" / "schema.yaml")
 
@@ -32,6 +34,15 @@ def test_default_config_validates_and_its_models_exist(config: dict[str, Any]) -
         assert name in config["scenarios"]
     for name, scenario in config["scenarios"].items():
         assert (ROOT / scenario["model"]).is_file(), f"scenario {name}: {scenario['model']} missing"
+
+
+@pytest.mark.parametrize("name", sorted(load("config/config.yaml")["scenarios"]))
+def test_every_scenario_reads_its_model(name: str) -> None:
+    # the overrides and set keys a scenario names exist in its model file
+    scenario = load("config/config.yaml")["scenarios"][name]
+    overrides = scenario.get("overrides", [])
+    definition = read_model(ROOT / scenario["model"], overrides, scenario.get("set", {}))
+    assert len(definition.applied_overrides) >= len(overrides)
 
 
 def test_every_scenario_gets_the_defaults(config: dict[str, Any]) -> None:
