@@ -20,6 +20,9 @@ import xarray as xr
 
 from esmflow.errors import ModelError
 
+# The one place linopy's arithmetic convention is chosen: under "v1" an absent entry propagates
+# through arithmetic (the engine fills absences on purpose) and NaN constants are errors.
+LINOPY_SEMANTICS = "v1"
 _EXPRESSION_PREFIX = "expr__"
 _FIELDS = ("coeffs", "vars", "const")
 
@@ -72,7 +75,9 @@ class Program:
         path = Path(path)
         if not path.exists():
             raise ModelError("Program file not found", file=str(path))
-        model = linopy.read_netcdf(path)
+        with linopy.options as settings:
+            settings(semantics=LINOPY_SEMANTICS)  # a sparse model reads back only under v1
+            model = linopy.read_netcdf(path)
         with xr.open_dataset(path, group="esmflow") as stored:
             extra = stored.load()
         register = json.loads(extra.attrs["esmflow_program"])
