@@ -27,7 +27,14 @@ MATH = MathDefinition(
             "loss": {"default": 0},
             "missing": {"default": float("nan")},
         },
-        "lookups": {"base_tech": {}, "is_on": {"default": False}, "last_step": {}},
+        "lookups": {
+            "base_tech": {},
+            "is_on": {"default": False},
+            "last_step": {},
+            "tech_group": {},
+            "carrier_out": {"default": False},
+            "home": {},
+        },
     }
 )
 TIMESTEPS = pd.date_range("2005-01-01", periods=3, freq="h")
@@ -43,8 +50,18 @@ def context() -> Context:
             "base_tech": ("techs", ["supply", "demand"]),
             "is_on": ("techs", [True, False]),
             "last_step": ("timesteps", [str(TIMESTEPS[-1]), "", str(TIMESTEPS[0])]),
+            "tech_group": ("techs", ["all", "all"]),
+            "carrier_out": (("techs", "carriers"), [[True, False], [False, False]]),
+            "output": (("techs", "carriers"), [[2.0, 3.0], [4.0, 5.0]]),
+            "home": ("techs", ["A", ""]),
         },
-        coords={"techs": ["gen", "dem"], "costs": ["money"], "timesteps": TIMESTEPS},
+        coords={
+            "techs": ["gen", "dem"],
+            "costs": ["money"],
+            "timesteps": TIMESTEPS,
+            "carriers": ["power", "heat"],
+            "nodes": ["A", "B"],
+        },
     )
     return make_context(inputs, MATH, BuildOptions({"cap": 7}))
 
@@ -79,6 +96,10 @@ CASES = [
     ("sum_next_n(series, timesteps, 2)", [3.0, 6.0, 4.0]),
     ("config.cap * 2", 14),
     ("is_on * 3", [3.0, 0.0]),  # a boolean lookup in arithmetic counts as 1/0
+    ("group_sum(price, tech_group, groups)", [[5.0]]),  # dims (costs, groups)
+    ("group_datetime(series, timesteps, date)", [7.0]),
+    ("reduce_carrier_dim(output, out)", [2.0, np.nan]),  # only gen has an outflow carrier
+    ("sum(where(output, map_dim(nodes, home)), over=[techs, carriers])", [5.0, np.nan]),
 ]
 
 

@@ -221,7 +221,7 @@ class MathDefinition:
     def strings(self) -> Iterator[tuple[str, str, str]]:
         """Every `where`/`expression` string of the active components as (kind, key_path, text)."""
         for section, name, definition in self.components():
-            yield from _component_strings(f"{section}.{name}", definition)
+            yield from component_strings(f"{section}.{name}", definition)
 
     def origin(self, key_path: str) -> str | None:
         """The math file a key path (`constraints.x.equations[0]…`) comes from, if known."""
@@ -240,7 +240,7 @@ class MathDefinition:
         return names
 
 
-def _component_strings(
+def component_strings(
     key_path: str, definition: Mapping[str, Any]
 ) -> Iterator[tuple[str, str, str]]:
     if isinstance(definition.get("where"), str):

@@ -17,7 +17,7 @@ from esmflow.errors import ModelError, ProblemCollector, closest_name
 from esmflow.math.engine import helpers, tree
 from esmflow.math.engine.context import Context
 from esmflow.math.engine.grammar import parse
-from esmflow.math.schema import MathDefinition
+from esmflow.math.schema import MathDefinition, component_strings
 
 # Where a bare word is read as a plain string instead of a model name.
 _WORD = "word"
@@ -31,14 +31,14 @@ def check_math(math: MathDefinition, ctx: Context) -> None:
     for section, name, definition in math.components():
         if section == "postprocessed":
             continue  # evaluated after the solve, where results may be compared by value
-        for kind, key_path, text in _strings(section, name, definition):
+        for kind, key_path, text in component_strings(f"{section}.{name}", definition):
             file = math.origin(key_path)
             try:
                 node = parse(text, kind, key_path)
             except ModelError as err:
                 problems.problems.extend(replace(p, file=file) for p in err.problems)
                 continue
-            for message, bad, fields in _check(node, kind, known, definition):
+            for message, bad, fields in _visit(node, _ARRAY, kind, known, definition):
                 problems.add(
                     message, file=file, key_path=key_path, span=(text, *bad.span), **fields
                 )
@@ -54,25 +54,6 @@ def _known_names(math: MathDefinition, ctx: Context) -> dict[str, set[str]]:
         | set(math.global_expressions)
         | set(ctx.dimensions),
     }
-
-
-def _strings(section: str, name: str, definition: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    yield from (
-        (kind, key_path, text)
-        for kind, key_path, text in _component_strings(f"{section}.{name}", definition)
-    )
-
-
-def _component_strings(base: str, definition: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
-    from esmflow.math.schema import _component_strings as strings  # one definition of the walk
-
-    yield from strings(base, definition)
-
-
-def _check(
-    node: tree.Node, kind: str, known: dict[str, set[str]], definition: dict[str, Any]
-) -> Iterator[tuple[str, tree.Node, dict[str, Any]]]:
-    yield from _visit(node, _ARRAY, kind, known, definition)
 
 
 def _visit(
