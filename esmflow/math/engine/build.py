@@ -354,7 +354,10 @@ def _add_constraint(
         if not difference.is_linear:
             raise local.error("This constraint holds no decision variables", relation)
         _check_defined(difference, part_mask, variant, local)
-        piece = _masked(difference, part_mask, local, variant)
+        if len(parts) == 1:  # one equation: the constraint's mask does the masking
+            piece = _broadcast(difference, part_mask, local, variant)
+        else:
+            piece = _masked(difference, part_mask, local, variant)
         combined = piece if combined is None else combined + piece
         signs.append((part_mask, _SIGNS[relation.op]))
         exists = exists | part_mask
@@ -419,6 +422,14 @@ def _subtract(lhs: Term, rhs: Term) -> Any:
 
 def _masked(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> Any:
     """The term kept where `mask` holds (0 elsewhere), broadcast over every foreach dim."""
+    data = _broadcast(term, mask, ctx, variant)
+    if isinstance(data, LINOPY_TYPES):
+        return data.where(mask).fillna(0)
+    return data.where(mask, 0)
+
+
+def _broadcast(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> Any:
+    """The term over exactly the foreach dims (an error if it has others)."""
     data = term.data
     extra = [dim for dim in _dims(data) if dim not in mask.dims]
     if extra:
@@ -432,8 +443,8 @@ def _masked(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> A
             data = 1 * data
         if set(_dims(data)) != set(mask.dims):
             data = data + xr.zeros_like(mask, dtype=float)
-        return data.where(mask).fillna(0)
-    return xr.DataArray(data).broadcast_like(mask).where(mask, 0)
+        return data
+    return xr.DataArray(data).broadcast_like(mask)
 
 
 def _dims(data: Any) -> list[str]:
