@@ -75,9 +75,10 @@ def solve_program(program: Program, options: SolveOptions) -> SolveResult:
 
 
 def highs_version() -> str:
-    """The HiGHS version highspy links to."""
-    h = highspy.Highs()
-    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    """The HiGHS version (that of the highspy package, which bundles it; no banner printed)."""
+    from importlib.metadata import version
+
+    return version("highspy")
 
 
 def solution_dataset(program: Program, zero_threshold: float = 0.0) -> xr.Dataset:
