@@ -66,6 +66,27 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class StageClock:
+    """Wall-clock and CPU seconds of consecutive stages.
+
+    CPU time (`time.process_time`, all threads of this process) hardly changes when other jobs
+    share the machine, while wall time does; the summary shows both.
+    """
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._last = (time.perf_counter(), time.process_time())
+
+    def mark(self, stage: str) -> float:
+        """End `stage` now; return its wall time."""
+        now = (time.perf_counter(), time.process_time())
+        self.wall[stage] = now[0] - self._last[0]
+        self.cpu[stage] = now[1] - self._last[1]
+        self._last = now
+        return self.wall[stage]
+
+
 def highs_run_time(program: Any) -> float | None:
     """Seconds HiGHS itself spent in its last run, if linopy kept the solver object."""
     solver = getattr(program.model, "solver_model", None)
@@ -86,27 +107,27 @@ def time_stages(case: dict[str, Any], solve: bool, solver: dict[str, Any]) -> di
     from esmflow.preprocess.time import cluster_time
 
     overrides = case["scenario"].split(",") if case["scenario"] else []
-    start = time.perf_counter()
+    clock = StageClock()
     definition = read_model(case["model"], overrides=overrides, set_values=case["set"])
     inputs = cluster_time(add_distances(prepare_inputs(definition)))
-    prepared = time.perf_counter()
+    clock.mark("prepare")
     record: dict[str, Any] = {"n_timesteps": int(inputs.sizes["timesteps"])}
     record["peak_rss_mb"] = {"prepare": peak_rss_mb()}
     config = resolved_config(inputs)
     program = build_program(
         inputs, MathDefinition.from_inputs(inputs), BuildOptions.from_model_config(config)
     )
-    built = time.perf_counter()
+    clock.mark("build")
     record["peak_rss_mb"]["build"] = peak_rss_mb()
     record["size"] = {
         "variables": int(program.model.nvars),
         "constraints": int(program.model.ncons),
     }
-    record["timings"] = {"prepare": prepared - start, "build": built - prepared}
+    record["timings"], record["cpu_timings"] = clock.wall, clock.cpu
     if solve:
         options = SolveOptions.from_model_config(config, solver)
         result = solve_program(program, options)
-        solve_time = time.perf_counter() - built
+        solve_time = clock.mark("solve")
         highs = highs_run_time(program)
         record["timings"].update(solve=solve_time, highs=highs)
         record["timings"]["handover"] = solve_time - highs if highs is not None else None
@@ -131,12 +152,12 @@ def run_esmflow_once(case: dict[str, Any], solve: bool, solver: dict[str, Any]) 
         return json.loads(out.read_text())
 
 
-def median_timings(runs: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Median of each timing over repeats (None where a run did not record it)."""
-    names = {name for run in runs for name in run["timings"]}
+def median_timings(runs: list[dict[str, Any]], key: str = "timings") -> dict[str, float | None]:
+    """Median of each timing (`timings` = wall, `cpu_timings` = CPU) over repeats; None if unrecorded."""
+    names = {name for run in runs for name in run.get(key, {})}
     medians = {}
     for name in sorted(names):
-        values = [run["timings"].get(name) for run in runs]
+        values = [run[key].get(name) for run in runs]
         values = [value for value in values if value is not None]
         medians[name] = statistics.median(values) if values else None
     return medians
@@ -159,7 +180,14 @@ def bench_case(
             f"  esmflow run {repeat + 1}/{repeats}: " + _format_timings(runs[-1]["timings"]),
             flush=True,
         )
-    record: dict[str, Any] = {**case, "esmflow": {"runs": runs, "median": median_timings(runs)}}
+    record: dict[str, Any] = {
+        **case,
+        "esmflow": {
+            "runs": runs,
+            "median": median_timings(runs),
+            "median_cpu": median_timings(runs, "cpu_timings"),
+        },
+    }
     record["esmflow"]["peak_rss_mb"] = max(max(run["peak_rss_mb"].values()) for run in runs)
     if calliope_python is not None:
         calliope_runs = []
@@ -180,36 +208,58 @@ def bench_case(
         record["calliope"] = {
             "runs": calliope_runs,
             "median": median_timings(calliope_runs),
+            "median_cpu": median_timings(calliope_runs, "cpu_timings"),
             "peak_rss_mb": max(run["peak_rss_mb"] for run in calliope_runs),
         }
     return record
 
 
 def _format_timings(timings: dict[str, float | None]) -> str:
+    """`stage 1.23s  stage 4.56s` for one run's wall-clock timings."""
     return "  ".join(f"{name} {value:.2f}s" for name, value in timings.items() if value is not None)
 
 
+def _cell(value: float | None, width: int) -> str:
+    return f"{value:>{width}.2f}" if value is not None else f"{'-':>{width}}"
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return numerator / denominator if numerator is not None and denominator else None
+
+
 def print_summary(records: list[dict[str, Any]]) -> None:
-    """One table: median seconds per stage, build/solve ratios, peak memory."""
-    header = f"{'case':22}{'steps':>7}{'prepare':>9}{'build':>8}{'handover':>9}{'HiGHS':>8}{'solve':>8}{'build/HiGHS':>12}{'Calliope build':>15}{'esm/Cal':>8}{'peak MB':>9}"
-    print("\n" + header + "\n" + "-" * len(header))
+    """Median seconds per stage (wall clock, then CPU), build/solve ratios, peak memory."""
+    header = (
+        f"{'case':22}{'steps':>7}{'prepare':>9}{'build':>8}{'handover':>9}{'HiGHS':>8}{'solve':>8}"
+        f"{'build/HiGHS':>12}{'Calliope build':>15}{'esm/Cal':>8}{'peak MB':>9}"
+    )
+    print("\nwall-clock seconds (medians)\n" + header + "\n" + "-" * len(header))
     for record in records:
-        ours = record["esmflow"]["median"]
-        ref = record.get("calliope", {}).get("median", {})
-        steps = record["esmflow"]["runs"][0]["n_timesteps"]
-
-        def cell(value: float | None, width: int, fmt: str = ".2f") -> str:
-            return f"{value:>{width}{fmt}}" if value is not None else f"{'–':>{width}}"
-
-        ratio = ours["build"] / ours["highs"] if ours.get("highs") else None
-        versus = ours["build"] / ref["build"] if ref.get("build") else None
+        ours, ref = record["esmflow"]["median"], record.get("calliope", {}).get("median", {})
         print(
-            f"{record['label']:22}{steps:>7}{cell(ours['prepare'], 9)}{cell(ours['build'], 8)}"
-            f"{cell(ours.get('handover'), 9)}{cell(ours.get('highs'), 8)}{cell(ours.get('solve'), 8)}"
-            f"{cell(ratio, 12)}{cell(ref.get('build'), 15)}{cell(versus, 8)}{record['esmflow']['peak_rss_mb']:>9.0f}"
+            f"{record['label']:22}{record['esmflow']['runs'][0]['n_timesteps']:>7}"
+            f"{_cell(ours['prepare'], 9)}{_cell(ours['build'], 8)}{_cell(ours.get('handover'), 9)}"
+            f"{_cell(ours.get('highs'), 8)}{_cell(ours.get('solve'), 8)}"
+            f"{_cell(_ratio(ours['build'], ours.get('highs')), 12)}{_cell(ref.get('build'), 15)}"
+            f"{_cell(_ratio(ours['build'], ref.get('build')), 8)}{record['esmflow']['peak_rss_mb']:>9.0f}"
+        )
+    header = (
+        f"{'case':22}{'prepare':>9}{'build':>8}{'solve':>8}{'build/solve':>12}"
+        f"{'Calliope build':>15}{'esm/Cal':>8}"
+    )
+    print("\nCPU seconds (medians; robust to other jobs on the machine)\n" + header)
+    print("-" * len(header))
+    for record in records:
+        ours = record["esmflow"].get("median_cpu", {})
+        ref = record.get("calliope", {}).get("median_cpu", {})
+        print(
+            f"{record['label']:22}{_cell(ours.get('prepare'), 9)}{_cell(ours.get('build'), 8)}"
+            f"{_cell(ours.get('solve'), 8)}{_cell(_ratio(ours.get('build'), ours.get('solve')), 12)}"
+            f"{_cell(ref.get('build'), 15)}{_cell(_ratio(ours.get('build'), ref.get('build')), 8)}"
         )
     print(
-        "(seconds, medians; build/HiGHS = esmflow build ÷ HiGHS run; esm/Cal = esmflow build ÷ Calliope build)"
+        "build/HiGHS = esmflow build ÷ HiGHS run; build/solve = esmflow build ÷ (hand-over + HiGHS);"
+        " esm/Cal = esmflow build ÷ Calliope build (which includes Calliope's hand-over to HiGHS)"
     )
 
 
