@@ -13,7 +13,7 @@ import yaml
 from esmflow.backends.highs import solve_program
 from esmflow.errors import ModelError
 from esmflow.math.engine.build import build_program
-from esmflow.math.schema import MathDefinition
+from esmflow.math.schema import MathDefinition, read_math_yaml
 from esmflow.options import BuildOptions, SolveOptions
 
 MATH = """
@@ -77,9 +77,7 @@ def tiny_inputs() -> xr.Dataset:
 
 
 def math_with(**changes: Any) -> MathDefinition:
-    data = yaml.safe_load(MATH.replace(".inf", "9e99"))
-    data["parameters"]["cap_max"]["default"] = np.inf
-    data["parameters"]["no_default"]["default"] = np.nan
+    data = read_math_yaml(MATH)
     for path, value in changes.items():
         section, name = path.split("__")
         data[section][name] = value
@@ -233,6 +231,17 @@ def test_undefined_sub_expressions_and_slices(expression: str, group: str, close
     pattern = rf"(?s)constraints\.c\.equations\[0\]\.expression.*is not defined under this component's {group}.*Did you mean '{closest}'"
     with pytest.raises(ModelError, match=pattern):
         solve(math_with(constraints__c=component))
+
+
+def test_foreach_and_bounds_names_are_checked() -> None:
+    cap = yaml.safe_load(MATH)["variables"]["cap"] | {"foreach": ["nodes", "tech"]}
+    cap["bounds"] = {"min": 0, "max": cap_max_typo} if (cap_max_typo := "cap_mx") else {}
+    with pytest.raises(
+        ModelError,
+        match=r"(?s)variables\.cap\.foreach.*'tech' is not a dimension.*Did you mean 'techs'"
+        r".*variables\.cap\.bounds\.max.*Bound 'cap_mx' is not a parameter.*Did you mean 'cap_max'",
+    ):
+        solve(math_with(variables__cap=cap))
 
 
 def test_errors_name_the_math_file() -> None:

@@ -31,6 +31,7 @@ def check_math(math: MathDefinition, ctx: Context) -> None:
     for section, name, definition in math.components():
         if section == "postprocessed":
             continue  # evaluated after the solve, where results may be compared by value
+        _check_declarations(section, name, definition, known, math, problems)
         for kind, key_path, text in component_strings(f"{section}.{name}", definition):
             file = math.origin(key_path)
             try:
@@ -54,6 +55,35 @@ def _known_names(math: MathDefinition, ctx: Context) -> dict[str, set[str]]:
         | set(math.global_expressions)
         | set(ctx.dimensions),
     }
+
+
+def _check_declarations(
+    section: str,
+    name: str,
+    definition: dict[str, Any],
+    known: dict[str, set[str]],
+    math: MathDefinition,
+    problems: ProblemCollector,
+) -> None:
+    """`foreach` names dimensions; variable `bounds` name parameters (or are numbers)."""
+    base = f"{section}.{name}"
+    for dim in definition.get("foreach") or []:
+        if dim not in known["dims"]:
+            problems.add(
+                f"'{dim}' is not a dimension",
+                file=math.origin(base),
+                key_path=f"{base}.foreach",
+                expected=_dim_list(known),
+                closest=closest_name(str(dim), known["dims"]),
+            )
+    for side, bound in (definition.get("bounds") or {}).items():
+        if isinstance(bound, str) and bound not in known["arrays"]:
+            problems.add(
+                f"Bound '{bound}' is not a parameter",
+                file=math.origin(base),
+                key_path=f"{base}.bounds.{side}",
+                closest=closest_name(bound, known["arrays"]),
+            )
 
 
 def _visit(
