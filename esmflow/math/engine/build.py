@@ -316,14 +316,15 @@ def _add_global_expression(
     for part_mask, variant, local in parts:
         term = _evaluate(variant.expression, local)
         _check_defined(term, part_mask, variant, local)
-        piece = _masked(term, part_mask, local, variant)
+        if len(parts) == 1:  # one equation: the final `where(exists)` does the masking
+            piece = _broadcast(term, part_mask, local, variant)
+        else:
+            piece = _masked(term, part_mask, local, variant)
         combined = piece if combined is None else combined + piece
         exists = exists | part_mask
     if combined is None:  # built nowhere: later references read its default
         return replace(ctx, exists={**ctx.exists, name: exists})
-    combined = (
-        combined.where(exists) if isinstance(combined, LINOPY_TYPES) else combined.where(exists)
-    )
+    combined = combined.where(exists)
     program.add_expression(name, combined, list(mask.dims))
     return replace(
         ctx, expressions={**ctx.expressions, name: combined}, exists={**ctx.exists, name: exists}
@@ -415,6 +416,8 @@ def _split_constant(total: Any, model: linopy.Model) -> tuple[Any, float]:
 
 
 def _subtract(lhs: Term, rhs: Term) -> Any:
+    if isinstance(rhs.data, int | float) and rhs.data == 0:
+        return lhs.data
     if lhs.is_linear:
         return lhs.data - rhs.data
     return -1 * rhs.data + lhs.data
