@@ -1,1 +1,13 @@
-"""math engine stage of esmflow."""
+"""The math engine: math strings → parse tree → checked names → masks and linear expressions.
+
+grammar.py   pyparsing grammar (built once; any identifier), `parse()` cached by string
+tree.py      frozen dataclass nodes with character spans
+resolve.py   every name/helper/`$ref` checked before evaluation, closest-name errors
+context.py   the frozen view of inputs, defaults and built components the evaluators read
+where.py     where strings → boolean xarray masks
+expression.py expression strings → linopy expressions / xarray arrays (with undefined masks)
+helpers.py   sum, roll, where, select_from_lookup_arrays, get_val_at_index, … (plain dicts)
+checks.py    the math's `checks`, run before the build
+build.py     components in order → `Program` (linopy model + named expressions)
+postprocessed.py the math's `postprocessed` arrays from a solution
+"""
