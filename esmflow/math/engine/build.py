@@ -397,7 +397,7 @@ def _evaluate(node: tree.Node, ctx: Context) -> Term:
         return evaluate_expression(node, ctx)
     except ModelError:
         raise
-    except (ValueError, KeyError, TypeError, IndexError) as err:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         raise ctx.error(
             f"Could not evaluate this expression: {type(err).__name__}: {err}", node
         ) from err

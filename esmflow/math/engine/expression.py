@@ -180,6 +180,13 @@ def _indexed(
         else:
             picked = evaluate_expression(pick, ctx).data
         picks[dim] = helpers.plain(picked)
+    missing = [dim for dim in picks if dim not in getattr(base.data, "dims", ())]
+    if missing:
+        raise ctx.error(
+            f"Cannot pick {', '.join(missing)} items from '{target.name}': "
+            f"it is not indexed over {', '.join(missing)} here (or exists nowhere)",
+            target,
+        )
     undefined = base.undefined
     if undefined is not None:
         undefined = helpers.select(
