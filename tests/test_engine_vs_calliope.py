@@ -26,8 +26,13 @@ REFERENCE = Path("/work/ref")
 CALLIOPE_PYTHON = Path("/work/main/.venv-calliope/bin/python")
 CALLIOPE = Path("/work/main/.venv-calliope/lib/python3.12/site-packages/calliope")
 SIZES = REFERENCE / "calliope_component_sizes.json"
+CLUSTER_MATH = {"storage_inter_cluster": CALLIOPE / "math" / "storage_inter_cluster.yaml"}
 CASES = {
     "national_scale": (277048.47864, {}),
+    # Calliope's time-clustered national example (10 representative days; HiGHS optimum from
+    # Calliope's log), without and with the inter-cluster storage math
+    "time_clustering": (3.4284865017e11, {}),
+    "time_clustering_inter_cluster": (2.0671291640e07, CLUSTER_MATH),
     "urban_scale": (
         842.33719671,
         {"additional": CALLIOPE / "example_models/urban_scale/additional_math.yaml"},
@@ -38,10 +43,17 @@ import json, sys
 import calliope
 calliope.set_log_verbosity("WARNING")
 out = {}
-for name, scenario in [("national_scale", None), ("urban_scale", None), ("urban_scale", "milp")]:
-    model = getattr(calliope.examples, name)(**({"scenario": scenario} if scenario else {}))
-    if scenario:
-        name = f"{name}_{scenario}"
+INTER_CLUSTER = {"override_dict": {"config.init.extra_math": ["storage_inter_cluster"]}}
+for name, variant, kwargs in [
+    ("national_scale", None, {}),
+    ("urban_scale", None, {}),
+    ("urban_scale", "milp", {"scenario": "milp"}),
+    ("time_clustering", None, {}),
+    ("time_clustering", "inter_cluster", INTER_CLUSTER),
+]:
+    model = getattr(calliope.examples, name)(**kwargs)
+    if name == "time_clustering" or variant:
+        name = f"{name}_{variant}" if variant else name
         model.inputs.to_netcdf(f"/work/ref/{name}_inputs.nc")
     model.build(backend="pyomo")
     counts = {}
@@ -64,7 +76,7 @@ pytestmark = [
 
 def calliope_sizes() -> dict:
     """Entries per component as Calliope builds them (computed once, then cached)."""
-    if not SIZES.exists() or "urban_scale_milp" not in json.loads(SIZES.read_text()):
+    if not SIZES.exists() or "time_clustering_inter_cluster" not in json.loads(SIZES.read_text()):
         subprocess.run(
             [str(CALLIOPE_PYTHON), "-c", COUNT_SCRIPT, str(SIZES)], check=True, timeout=900
         )

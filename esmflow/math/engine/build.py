@@ -367,6 +367,8 @@ def _add_constraint(
         sign = xr.full_like(mask, sign, dtype=object)
         for part_mask, other in signs[1:]:
             sign = xr.where(part_mask, other, sign)
+    if bool(np.isinf(combined.const).any()):  # e.g. a `default: .inf` read outside the mask
+        combined = combined.where(exists)
     model.add_constraints(combined, sign, 0, name=name, mask=exists)
     program.register(name, "constraints", list(mask.dims))
 

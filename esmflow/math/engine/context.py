@@ -95,4 +95,8 @@ def defined_mask(array: xr.DataArray) -> xr.DataArray:
         return xr.ones_like(array, dtype=bool)
     if array.dtype.kind in "OUS":
         return array.notnull() & (array != "")
+    if (
+        array.dtype.kind in "mM"
+    ):  # datetime lookups (e.g. a cluster's last timestep): NaT = undefined
+        return array.notnull()
     return array.notnull() & np.isfinite(array.where(array.notnull(), 0))
