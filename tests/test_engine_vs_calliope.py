@@ -33,6 +33,7 @@ CASES = {
     # Calliope's log), without and with the inter-cluster storage math
     "time_clustering": (3.4284865017e11, {}),
     "time_clustering_inter_cluster": (2.0671291640e07, CLUSTER_MATH),
+    "time_resampling": (1.8227886073e06, {}),  # national example resampled to 6-hourly steps
     "urban_scale": (
         842.33719671,
         {"additional": CALLIOPE / "example_models/urban_scale/additional_math.yaml"},
@@ -50,9 +51,10 @@ for name, variant, kwargs in [
     ("urban_scale", "milp", {"scenario": "milp"}),
     ("time_clustering", None, {}),
     ("time_clustering", "inter_cluster", INTER_CLUSTER),
+    ("time_resampling", None, {}),
 ]:
     model = getattr(calliope.examples, name)(**kwargs)
-    if name == "time_clustering" or variant:
+    if name.startswith("time_") or variant:
         name = f"{name}_{variant}" if variant else name
         model.inputs.to_netcdf(f"/work/ref/{name}_inputs.nc")
     model.build(backend="pyomo")
@@ -76,7 +78,7 @@ pytestmark = [
 
 def calliope_sizes() -> dict:
     """Entries per component as Calliope builds them (computed once, then cached)."""
-    if not SIZES.exists() or "time_clustering_inter_cluster" not in json.loads(SIZES.read_text()):
+    if not SIZES.exists() or "time_resampling" not in json.loads(SIZES.read_text()):
         subprocess.run(
             [str(CALLIOPE_PYTHON), "-c", COUNT_SCRIPT, str(SIZES)], check=True, timeout=900
         )
