@@ -18,6 +18,7 @@ import pytest
 import xarray as xr
 
 from esmflow.backends.highs import solve_program
+from esmflow.backends.program import Program
 from esmflow.math.engine.build import build_program
 from esmflow.math.schema import load_math
 from esmflow.options import BuildOptions, SolveOptions
@@ -85,6 +86,24 @@ def calliope_sizes() -> dict:
     return json.loads(SIZES.read_text())
 
 
+def size_differences(program: Program, theirs: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """(Calliope, esmflow) entries of every component whose sizes differ."""
+    model = program.model
+    ours = {f"variables.{n}": int((model.variables[n].labels != -1).sum()) for n in model.variables}
+    ours |= {
+        f"constraints.{n}": int((model.constraints[n].labels != -1).sum())
+        for n in model.constraints
+    }
+    for name, expression in program.expressions.items():
+        present = (expression.vars != -1).any("_term") | (expression.const != 0)
+        ours[f"global_expressions.{name}"] = int((present & expression.const.notnull()).sum())
+    return {
+        key: (theirs.get(key, 0), ours.get(key, 0))
+        for key in set(theirs) | set(ours)
+        if theirs.get(key, 0) != ours.get(key, 0)
+    }
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_objective_and_component_sizes_match_calliope(name: str) -> None:
     expected_objective, extra_math = CASES[name]
@@ -94,29 +113,13 @@ def test_objective_and_component_sizes_match_calliope(name: str) -> None:
     program = build_program(inputs, math, options)
     result = solve_program(program, SolveOptions())
     assert result.objective == pytest.approx(expected_objective, rel=1e-6)
-
-    model = program.model
-    ours = {f"variables.{n}": int((model.variables[n].labels != -1).sum()) for n in model.variables}
-    ours |= {
-        f"constraints.{n}": int((model.constraints[n].labels != -1).sum())
-        for n in model.constraints
-    }
-    for expr_name, expression in program.expressions.items():
-        present = (expression.vars != -1).any("_term") | (expression.const != 0)
-        ours[f"global_expressions.{expr_name}"] = int((present & expression.const.notnull()).sum())
-    theirs = calliope_sizes()[name]["counts"]
-    differences = {
-        key: (theirs.get(key, 0), ours.get(key, 0))
-        for key in set(theirs) | set(ours)
-        if theirs.get(key, 0) != ours.get(key, 0)
-    }
+    differences = size_differences(program, calliope_sizes()[name]["counts"])
     assert not differences, f"(calliope, esmflow) entries per component differ: {differences}"
 
 
 def test_milp_program_has_calliope_sizes() -> None:
     # The urban example's `milp` scenario (Calliope's milp.yaml: integer units, unit commitment,
     # big-M switches). Only the program is compared: HiGHS needs minutes to close its MIP gap.
-    theirs = calliope_sizes()["urban_scale_milp"]["counts"]
     paths = {
         "base": CALLIOPE / "math" / "base.yaml",
         "milp": CALLIOPE / "math" / "milp.yaml",
@@ -125,17 +128,7 @@ def test_milp_program_has_calliope_sizes() -> None:
     math = load_math(["milp", "additional"], paths)
     inputs = xr.open_dataset(REFERENCE / "urban_scale_milp_inputs.nc").load()
     options = BuildOptions({"ensure_feasibility": True, "objective": "min_cost_optimisation"})
-    model = build_program(inputs, math, options).model
-    assert model.variables["purchased_units"].attrs["integer"]
-    ours = {f"variables.{n}": int((model.variables[n].labels != -1).sum()) for n in model.variables}
-    ours |= {
-        f"constraints.{n}": int((model.constraints[n].labels != -1).sum())
-        for n in model.constraints
-    }
-    theirs = {key: count for key, count in theirs.items() if not key.startswith("global_")}
-    differences = {
-        key: (theirs.get(key, 0), ours.get(key, 0))
-        for key in set(theirs) | set(ours)
-        if theirs.get(key, 0) != ours.get(key, 0)
-    }
+    program = build_program(inputs, math, options)
+    assert program.model.variables["purchased_units"].attrs["integer"]
+    differences = size_differences(program, calliope_sizes()["urban_scale_milp"]["counts"])
     assert not differences, f"(calliope, esmflow) entries per component differ: {differences}"
