@@ -332,3 +332,15 @@ def test_integer_domain() -> None:
     assert program.model.variables["cap"].attrs["integer"]
     caps = result.solution["cap"].sel(nodes="A").values
     assert caps == pytest.approx(caps.round()) and caps.sum() >= 3.5
+
+
+def test_rows_without_variables_that_cannot_hold() -> None:
+    # `peak` is not a supply tech here, so `flow` does not exist for it: the row reads 0 >= 1.
+    inputs = tiny_inputs()
+    inputs["base_tech"] = ("techs", ["supply", "demand"])
+    impossible = {
+        "foreach": ["nodes", "techs", "timesteps"],
+        "equations": [{"expression": "flow >= 1"}],
+    }
+    with pytest.raises(ModelError, match=r"Constraint 'impossible' can never hold.*'peak'"):
+        solve(math_with(constraints__impossible=impossible), inputs)

@@ -367,10 +367,40 @@ def _add_constraint(
         sign = xr.full_like(mask, sign, dtype=object)
         for part_mask, other in signs[1:]:
             sign = xr.where(part_mask, other, sign)
+    _check_constant_rows(name, combined, sign, exists, ctx)
     if bool(np.isinf(combined.const).any()):  # e.g. a `default: .inf` read outside the mask
         combined = combined.where(exists)
     model.add_constraints(combined, sign, 0, name=name, mask=exists)
     program.register(name, "constraints", list(mask.dims))
+
+
+def _check_constant_rows(
+    name: str, combined: Any, sign: Any, exists: xr.DataArray, ctx: Context
+) -> None:
+    """Rows without decision variables are not handed to the solver; those that fail are errors.
+
+    (`flow_in <= flow_cap * timestep_resolution` where `flow_in` does not exist and `flow_cap`
+    is a parameter, as in operate mode, is `0 <= value`: true, so it is dropped.)
+    """
+    no_variables = (combined.vars == -1).all("_term") & exists
+    if not bool(no_variables.any()):
+        return
+    value = combined.const.where(no_variables, 0)  # the row reads `value (sign) 0`
+    sign = xr.DataArray(sign)
+    tolerance = 1e-9
+    broken = no_variables & (
+        ((sign == "<=") & (value > tolerance))
+        | ((sign == ">=") & (value < -tolerance))
+        | ((sign == "=") & (abs(value) > tolerance))
+    )
+    if bool(broken.any()):
+        first = broken.where(broken, drop=True).to_series().index[0]
+        raise ModelError(
+            f"Constraint '{name}' can never hold where it has no decision variables (e.g. {first})",
+            file=ctx.origins.get(f"constraints.{name}"),
+            key_path=f"constraints.{name}",
+            expected="a `where` that leaves out entries whose variables do not exist",
+        )
 
 
 def _add_objective(
