@@ -10,7 +10,7 @@ import pytest
 
 from esmflow.backends.highs import solve_program
 from esmflow.backends.program import Program
-from esmflow.errors import ModelError
+from esmflow.errors import ModelError, ModelWarning
 from esmflow.options import SolveOptions
 
 
@@ -68,3 +68,12 @@ def test_unbounded_program_says_so() -> None:
 def test_other_solvers_are_refused() -> None:
     with pytest.raises(ModelError, match="(?s)Solver 'gurobi'.*expected: highs"):
         solve_program(textbook_lp(), SolveOptions(name="gurobi"))
+
+
+def test_unknown_solver_options_warn_and_are_dropped() -> None:
+    with pytest.warns(
+        ModelWarning,
+        match=r"solver\.options\.mip_rel_gp.*not a HiGHS option.*Did you mean 'mip_rel_gap'",
+    ):
+        result = solve_program(textbook_lp(), SolveOptions(options={"mip_rel_gp": 0.01}))
+    assert result.objective == pytest.approx(36)

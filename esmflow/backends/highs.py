@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import linopy
@@ -18,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from esmflow.backends.program import Program
-from esmflow.errors import ModelError
+from esmflow.errors import ModelError, ModelWarning, closest_name
 from esmflow.options import SolveOptions
 
 _MAX_LISTED = 10
@@ -49,7 +51,7 @@ def solve_program(program: Program, options: SolveOptions) -> SolveResult:
     solver_options = {
         "threads": int(options.threads),
         "log_to_console": False,
-        **dict(options.options),
+        **_known_options(options.options),
     }
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -72,6 +74,31 @@ def solve_program(program: Program, options: SolveOptions) -> SolveResult:
         solver_version=highs_version(),
         wall_time=wall_time,
     )
+
+
+def _known_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options HiGHS knows; each unknown one is dropped with a ModelWarning naming the closest.
+
+    A warning, not an error: Calliope models often carry options for other solvers (`mipgap`)
+    and must run unchanged; HiGHS itself would print an error line and ignore them.
+    """
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    listed = [name for name in dir(highs.getOptions()) if not name.startswith("_")]
+    kept = {}
+    for name, value in options.items():
+        status, _ = highs.getOptionType(str(name))
+        if status == highspy.HighsStatus.kOk:
+            kept[str(name)] = value
+            continue
+        closest = closest_name(str(name), listed, cutoff=0.5)
+        hint = f" Did you mean '{closest}'?" if closest else ""
+        warnings.warn(
+            f"solver.options.{name}: '{name}' is not a HiGHS option and is ignored.{hint}",
+            ModelWarning,
+            stacklevel=3,
+        )
+    return kept
 
 
 def highs_version() -> str:
