@@ -48,3 +48,23 @@ def inputs_file(case: str) -> Path:
             capture_output=True,
         )
     return target
+
+
+MAKE_PROGRAM_REFS = ROOT / "tests" / "data" / "calliope_programs.py"
+MATH = PACKAGE / "math"
+
+
+@cache
+def program_files(case: str) -> tuple[Path, Path]:
+    """Calliope's inputs and per-component sizes for one case of calliope_programs.py (cached)."""
+    require()
+    folder = CACHE / "programs"
+    inputs, sizes = folder / f"{case}_inputs.nc", folder / f"{case}_sizes.json"
+    if not (inputs.is_file() and sizes.is_file()):
+        subprocess.run(
+            [str(PYTHON), str(MAKE_PROGRAM_REFS), "--out", str(folder), case],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
+    return inputs, sizes

@@ -1,18 +1,16 @@
 """The engine on Calliope 0.7.0's own inputs and math gives Calliope's program and optimum.
 
-Calliope's `model.inputs` of its two example models (`/work/ref/*_inputs.nc`) are built with
+Calliope's `model.inputs` of its example models (tests/calliope_reference.py) are built with
 Calliope's own base.yaml (+ the urban example's additional_math.yaml) and solved with HiGHS.
 The objective must match Calliope's HiGHS optimum to 1e-6, and every variable, global expression
 and constraint must have as many entries as Calliope's backend builds. Those counts come from
-Calliope itself (its LP files are unnamed): the script below runs in `.venv-calliope` once and
-caches them in `/work/ref/calliope_component_sizes.json`. Skipped where either is missing.
+Calliope itself (its LP files are unnamed): tests/data/calliope_programs.py runs in
+`.venv-calliope` once per case and the answers are cached. Skipped where Calliope is missing.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 import xarray as xr
@@ -22,11 +20,9 @@ from esmflow.backends.program import Program
 from esmflow.math.engine.build import build_program
 from esmflow.math.schema import load_math
 from esmflow.options import BuildOptions, SolveOptions
+from tests import calliope_reference
 
-REFERENCE = Path("/work/ref")
-CALLIOPE_PYTHON = Path("/work/main/.venv-calliope/bin/python")
-CALLIOPE = Path("/work/main/.venv-calliope/lib/python3.12/site-packages/calliope")
-SIZES = REFERENCE / "calliope_component_sizes.json"
+CALLIOPE = calliope_reference.PACKAGE
 CLUSTER_MATH = {"storage_inter_cluster": CALLIOPE / "math" / "storage_inter_cluster.yaml"}
 CASES = {
     "national_scale": (277048.47864, {}),
@@ -40,50 +36,13 @@ CASES = {
         {"additional": CALLIOPE / "example_models/urban_scale/additional_math.yaml"},
     ),
 }
-COUNT_SCRIPT = """
-import json, sys
-import calliope
-calliope.set_log_verbosity("WARNING")
-out = {}
-INTER_CLUSTER = {"override_dict": {"config.init.extra_math": ["storage_inter_cluster"]}}
-for name, variant, kwargs in [
-    ("national_scale", None, {}),
-    ("urban_scale", None, {}),
-    ("urban_scale", "milp", {"scenario": "milp"}),
-    ("time_clustering", None, {}),
-    ("time_clustering", "inter_cluster", INTER_CLUSTER),
-    ("time_resampling", None, {}),
-]:
-    model = getattr(calliope.examples, name)(**kwargs)
-    if name.startswith("time_") or variant:
-        name = f"{name}_{variant}" if variant else name
-        model.inputs.to_netcdf(f"/work/ref/{name}_inputs.nc")
-    model.build(backend="pyomo")
-    counts = {}
-    for kind in ["variables", "global_expressions", "constraints"]:
-        for component, array in getattr(model.backend, kind).items():
-            counts[f"{kind}.{component}"] = int(array.notnull().sum())
-    out[name] = {"counts": counts}
-json.dump(out, open(sys.argv[1], "w"), indent=1, sort_keys=True)
-"""
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.calliope,
-    pytest.mark.skipif(
-        not (REFERENCE.exists() and CALLIOPE.exists()),
-        reason="needs /work/ref and the Calliope 0.7.0 reference install",
-    ),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.calliope]
 
 
-def calliope_sizes() -> dict:
-    """Entries per component as Calliope builds them (computed once, then cached)."""
-    if not SIZES.exists() or "time_resampling" not in json.loads(SIZES.read_text()):
-        subprocess.run(
-            [str(CALLIOPE_PYTHON), "-c", COUNT_SCRIPT, str(SIZES)], check=True, timeout=900
-        )
-    return json.loads(SIZES.read_text())
+def calliope_program(name: str) -> tuple[xr.Dataset, dict[str, int]]:
+    """Calliope's inputs and its entries per component for one case (made once, then cached)."""
+    inputs_file, sizes_file = calliope_reference.program_files(name)
+    return xr.open_dataset(inputs_file).load(), json.loads(sizes_file.read_text())
 
 
 def size_differences(program: Program, theirs: dict[str, int]) -> dict[str, tuple[int, int]]:
@@ -108,12 +67,12 @@ def size_differences(program: Program, theirs: dict[str, int]) -> dict[str, tupl
 def test_objective_and_component_sizes_match_calliope(name: str) -> None:
     expected_objective, extra_math = CASES[name]
     math = load_math(list(extra_math), {"base": CALLIOPE / "math" / "base.yaml", **extra_math})
-    inputs = xr.open_dataset(REFERENCE / f"{name}_inputs.nc").load()
+    inputs, sizes = calliope_program(name)
     options = BuildOptions({"ensure_feasibility": True, "objective": "min_cost_optimisation"})
     program = build_program(inputs, math, options)
     result = solve_program(program, SolveOptions())
     assert result.objective == pytest.approx(expected_objective, rel=1e-6)
-    differences = size_differences(program, calliope_sizes()[name]["counts"])
+    differences = size_differences(program, sizes)
     assert not differences, f"(calliope, esmflow) entries per component differ: {differences}"
 
 
@@ -126,9 +85,9 @@ def test_milp_program_has_calliope_sizes() -> None:
         **CASES["urban_scale"][1],
     }
     math = load_math(["milp", "additional"], paths)
-    inputs = xr.open_dataset(REFERENCE / "urban_scale_milp_inputs.nc").load()
+    inputs, sizes = calliope_program("urban_scale_milp")
     options = BuildOptions({"ensure_feasibility": True, "objective": "min_cost_optimisation"})
     program = build_program(inputs, math, options)
     assert program.model.variables["purchased_units"].attrs["integer"]
-    differences = size_differences(program, calliope_sizes()["urban_scale_milp"]["counts"])
+    differences = size_differences(program, sizes)
     assert not differences, f"(calliope, esmflow) entries per component differ: {differences}"

@@ -1,10 +1,10 @@
 """Our base.yaml builds the same program as Calliope 0.7.0's base math.
 
-Calliope's own inputs for its two example models (`/work/ref/*_inputs.nc`) are built twice by the
+Calliope's own inputs for its two example models (made on demand, tests/calliope_reference.py) are built twice by the
 same esmflow engine: once with our base.yaml, once with Calliope's base.yaml read from the
 reference install. Objectives must match Calliope's own HiGHS optimum to 1e-6, and every
 constraint must have the same number of rows (and every variable the same number of columns).
-Skipped where the reference files are missing (a fresh clone).
+Skipped where Calliope is not installed (a fresh clone).
 """
 
 from __future__ import annotations
@@ -18,27 +18,20 @@ from esmflow.backends.highs import solve_program
 from esmflow.math.engine.build import build_program
 from esmflow.math.schema import BUILTIN_MATH_DIR, MathDefinition, merge_math, read_math_yaml
 from esmflow.options import BuildOptions, SolveOptions
+from tests import calliope_reference
 
-REFERENCE = Path("/work/ref")
-CALLIOPE = Path("/work/main/.venv-calliope/lib/python3.12/site-packages/calliope")
+CALLIOPE = calliope_reference.PACKAGE
 CASES = {
     # model: (Calliope's HiGHS objective, extra math the example loads)
     "national_scale": (277048.47864, None),
     "urban_scale": (842.33719671, "example_models/urban_scale/additional_math.yaml"),
 }
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.calliope,
-    pytest.mark.skipif(
-        not (REFERENCE.exists() and CALLIOPE.exists()),
-        reason="needs /work/ref and the Calliope 0.7.0 reference install",
-    ),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.calliope]
 
 
 def read_inputs(name: str) -> xr.Dataset:
-    inputs = xr.open_dataset(REFERENCE / f"{name}_inputs.nc").load()
+    inputs = xr.open_dataset(calliope_reference.inputs_file(name)).load()
     for variable in inputs.data_vars:  # string lookups: undefined is "" in our inputs contract
         if inputs[variable].dtype == object:
             inputs[variable] = inputs[variable].fillna("").astype(str)
