@@ -48,3 +48,28 @@ def test_shipped_example_objective_matches_calliope(name: str) -> None:
     assert record["esmflow"]["objective"] == pytest.approx(
         record["calliope"]["objective"], rel=1e-6
     )
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.mark.slow
+@pytest.mark.calliope
+@needs_calliope
+@pytest.mark.parametrize(
+    ("model", "days"),
+    [
+        ("national_scale", ["2030-01-01", "2030-01-02"]),
+        ("urban_scale", ["2030-07-15", "2030-07-16"]),
+    ],
+)
+def test_our_example_objective_matches_calliope(model: str, days: list[str]) -> None:
+    # live check of the reference objectives hard-coded in test_examples.py
+    record = compare(
+        CALLIOPE_PYTHON,
+        EXAMPLES / model / "model.yaml",
+        set_values={"config.init.subset.timesteps": days},
+    )
+    assert record["esmflow"]["objective"] == pytest.approx(
+        record["calliope"]["objective"], rel=1e-6
+    )
