@@ -21,9 +21,10 @@ import time
 from pathlib import Path
 
 import calliope
+import xarray as xr
 
 
-def flow_cap_rows(results) -> list[list]:
+def flow_cap_rows(results: xr.Dataset) -> list[list]:
     """Every defined flow_cap value as [node, tech, carrier, value] (NaN = tech not there: skipped)."""
     series = results["flow_cap"].to_series().dropna()
     return [[*map(str, key), float(value)] for key, value in series.items()]

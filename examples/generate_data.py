@@ -246,6 +246,7 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, decimals: dict[s
 
 
 def main() -> None:
+    """Write both examples' tables; one random stream, so the order of calls is part of the seed."""
     rng = np.random.default_rng(SEED)
     national = HERE / "national_scale" / "data_tables"
     write_tables(national_tables(rng), national, decimals={"time_series": 2})
