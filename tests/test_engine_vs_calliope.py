@@ -36,7 +36,11 @@ CASES = {
         {"additional": CALLIOPE / "example_models/urban_scale/additional_math.yaml"},
     ),
 }
-pytestmark = [pytest.mark.slow, pytest.mark.calliope]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.calliope,
+    pytest.mark.skipif(not calliope_reference.is_available(), reason="Calliope 0.7.0 not installed"),
+]
 
 
 def calliope_program(name: str) -> tuple[xr.Dataset, dict[str, int]]:

@@ -27,7 +27,11 @@ CASES = {
     "urban_scale": (842.33719671, "example_models/urban_scale/additional_math.yaml"),
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.calliope]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.calliope,
+    pytest.mark.skipif(not calliope_reference.is_available(), reason="Calliope 0.7.0 not installed"),
+]
 
 
 def read_inputs(name: str) -> xr.Dataset:
