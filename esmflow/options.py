@@ -6,9 +6,13 @@ Config goes in at the edge: the façade, the scripts and the CLI turn the model'
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+logger = logging.getLogger(__name__)
+SUPPORTED_SOLVERS = ("highs",)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,14 @@ class SolveOptions:
         """Merge the model's `config.solve` with a workflow `solver` block (which wins)."""
         solve = dict(model_config.get("solve", {}) or {})
         override = dict(override or {})
+        asked = str(solve.get("solver", "highs"))
+        if "name" not in override and asked not in SUPPORTED_SOLVERS:
+            # Calliope files often name `cbc`; the model means "a solver", so run it with HiGHS.
+            logger.info(
+                "the model's config.solve.solver is %r; esmflow solves with HiGHS "
+                "(choose the solver in the workflow's `solver.name`)",
+                asked,
+            )
         options = dict(solve.get("solver_options") or {})
         options.update(override.get("options") or {})
         return cls(
