@@ -90,17 +90,13 @@ def _name(name: str, node: tree.Node, ctx: Context) -> Term:
         if name not in ctx.filled_results:  # absent entries read as the default 0, as in Calliope
             built = ctx.variables[name] if name in ctx.variables else ctx.expressions[name]
             default = ctx.default(name)
-            ctx.filled_results[name] = built.fillna(0 if default != default else default)
+            ctx.filled_results[name] = _filled(built, 0 if default != default else default)
         return Term(ctx.filled_results[name])
     if ctx.is_input(name):
-        values = ctx.filled(name)
-        if values.dtype.kind in "OUS":
-            return Term(values)
-        if values.dtype.kind == "b":  # a switch used as a number: True → 1, False → 0
-            return Term(values.astype(float))
-        if values.dtype.kind == "f" and bool(values.isnull().any()):
-            return Term(values.fillna(0), values.isnull())
-        return Term(values)
+        key = ("term", name)
+        if key not in ctx.memo:  # inputs do not change during a build: read each once
+            ctx.memo[key] = _input_term(ctx.filled(name))
+        return ctx.memo[key]
     if name in ctx.dimensions and name in ctx.inputs.coords:
         return Term(ctx.inputs[name])
     if name in ctx.exists:  # processed, but it exists nowhere: Calliope reads its default
@@ -114,6 +110,34 @@ def _name(name: str, node: tree.Node, ctx: Context) -> Term:
             expected="global expressions listed before the components that use them",
         )
     return Term(name)  # a plain word (helper argument, index value)
+
+
+def _filled(built: Any, fill: float) -> Any:
+    """A variable or expression with its absent entries read as `fill` (a LinearExpression).
+
+    For a variable: the arrays linopy's `Variable.fillna` makes (coefficient 1 and constant 0
+    where it exists; no term and constant `fill` where it does not), in one construction
+    instead of two.
+    """
+    if not isinstance(built, linopy.Variable):
+        return built.fillna(fill)
+    labels = built.labels
+    absent = labels.values == -1
+    terms = xr.Dataset(
+        {"coeffs": labels.copy(data=np.where(absent, np.nan, 1.0)), "vars": labels}
+    ).expand_dims("_term", -1)
+    const = xr.DataArray(np.where(absent, float(fill), 0.0), coords=labels.coords)
+    return linopy.LinearExpression(terms.assign(const=const), built.model)
+
+
+def _input_term(values: xr.DataArray) -> Term:
+    if values.dtype.kind in "OUS":
+        return Term(values)
+    if values.dtype.kind == "b":  # a switch used as a number: True → 1, False → 0
+        return Term(values.astype(float))
+    if values.dtype.kind == "f" and bool(values.isnull().any()):
+        return Term(values.fillna(0), values.isnull())
+    return Term(values)
 
 
 def _arithmetic(op: str, left: Term, right: Term, node: tree.Node, ctx: Context) -> Term:

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from esmflow.math.engine import helpers, tree
-from esmflow.math.engine.context import Context, defined_mask
+from esmflow.math.engine.context import Context
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
@@ -136,8 +136,7 @@ def _result_values(name: str, ctx: Context) -> object:
 
 def _name_condition(name: str, node: tree.Node, ctx: Context) -> xr.DataArray:
     if ctx.is_input(name):
-        array = ctx.raw(name)
-        return array if array.dtype.kind == "b" else defined_mask(array)
+        return ctx.defined(name)
     if ctx.is_result(name):
         return ctx.exists.get(name, xr.DataArray(False))
     if name in ctx.dimensions and name in ctx.inputs.coords:
