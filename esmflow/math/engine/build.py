@@ -274,7 +274,7 @@ def evaluate_variants(
         mask = top
         for key_path, where in variant.where:
             mask = mask & _where(str(where), key_path, ctx)
-        mask = _reduce_to(mask, foreach)
+        mask = _reduce_to(mask, foreach) if variant.where else mask
         if not bool(mask.any()):
             continue
         for earlier, other, _ in found:
@@ -346,7 +346,7 @@ def _add_global_expression(
     if exists_nowhere(mask, definition):
         return replace(ctx, exists={**ctx.exists, name: xr.DataArray(False)})
     parts = evaluate_variants("global_expressions", name, definition, mask, ctx)
-    exists = xr.zeros_like(mask, dtype=bool)
+    exists: xr.DataArray | None = None
     combined: Any = None
     for part_mask, variant, local in parts:
         term = _evaluate(variant.expression, local)
@@ -356,10 +356,11 @@ def _add_global_expression(
         else:
             piece = _masked(term, part_mask, local, variant)
         combined = piece if combined is None else combined + piece
-        exists = exists | part_mask
-    if combined is None:  # built nowhere: later references read its default
-        return replace(ctx, exists={**ctx.exists, name: exists})
-    combined = combined.where(exists)
+        exists = part_mask if exists is None else exists | part_mask
+    if combined is None or exists is None:  # built nowhere: later references read its default
+        return replace(ctx, exists={**ctx.exists, name: xr.zeros_like(mask, dtype=bool)})
+    if not bool(exists.all()):  # (masking with an all-True mask would change nothing)
+        combined = combined.where(exists)
     program.add_expression(name, combined, list(mask.dims))
     return replace(
         ctx, expressions={**ctx.expressions, name: combined}, exists={**ctx.exists, name: exists}
@@ -378,7 +379,7 @@ def _add_constraint(
     combined: Any = None
     rhs: Any = 0
     signs: list[tuple[xr.DataArray, str]] = []
-    exists = xr.zeros_like(mask, dtype=bool)
+    exists: xr.DataArray | None = None
     for part_mask, variant, local in parts:
         relation = variant.expression
         if not isinstance(relation, tree.Compare) or relation.op not in _SIGNS:
@@ -406,7 +407,7 @@ def _add_constraint(
                 piece = _masked(difference, part_mask, local, variant)
             combined = piece if combined is None else combined + piece
         signs.append((part_mask, _SIGNS[relation.op]))
-        exists = exists | part_mask
+        exists = part_mask if exists is None else exists | part_mask
     sign: Any = signs[0][1]
     if any(other != sign for _, other in signs):
         sign = xr.full_like(mask, sign, dtype=object)

@@ -13,6 +13,7 @@ when a component's result is undefined where its `where` is True.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,10 @@ def evaluate_expression(node: tree.Node, ctx: Context) -> Term:
             return Term([evaluate_expression(item, ctx).data for item in items])
         case tree.UnaryOp(op=op, operand=operand):
             term = evaluate_expression(operand, ctx)
-            return Term(-1 * term.data, term.undefined) if op == "-" else term
+            if op != "-":
+                return term
+            negated = linear_op("*", term.data, -1) if term.is_linear else -1 * term.data
+            return Term(negated, term.undefined)
         case tree.BinaryOp(op=op, left=left, right=right):
             return _arithmetic(
                 op, evaluate_expression(left, ctx), evaluate_expression(right, ctx), node, ctx
@@ -154,9 +158,8 @@ def _arithmetic(op: str, left: Term, right: Term, node: tree.Node, ctx: Context)
             )
         reciprocal = 1 / b
         if left.is_linear:
-            return Term(
-                a * _settled(reciprocal, undefined).data, _settled(reciprocal, undefined).undefined
-            )
+            settled = _settled(reciprocal, undefined)
+            return Term(linear_op("*", a, settled.data), settled.undefined)
         return _settled(a / b, undefined)
     if op == "*" and left.is_linear and right.is_linear:
         raise ctx.error(
@@ -165,7 +168,9 @@ def _arithmetic(op: str, left: Term, right: Term, node: tree.Node, ctx: Context)
     if not left.is_linear and right.is_linear and op in "+*":
         a, b = b, a  # linopy objects on the left keep the result a linopy object
     elif not left.is_linear and right.is_linear and op == "-":
-        return Term(-1 * b + a, undefined)
+        return Term(linear_op("+", linear_op("*", b, -1), a), undefined)
+    if isinstance(a, LINOPY_TYPES) and not isinstance(b, LINOPY_TYPES):
+        return Term(linear_op(op, a, b), undefined)
     match op:
         case "+":
             result = a + b
@@ -178,6 +183,46 @@ def _arithmetic(op: str, left: Term, right: Term, node: tree.Node, ctx: Context)
         if not isinstance(result, LINOPY_TYPES)
         else Term(result, undefined)
     )
+
+
+def linear_op(op: str, expr: Any, other: Any) -> Any:
+    """`expr (op) other` (op: +, -, *) for a linear expression and a constant, as linopy makes it.
+
+    linopy first broadcasts and label-checks the constant against the whole expression; when
+    the constant is a plain number, or an array over some of the expression's dims with the
+    very same labels and no NaN, that changes nothing, and the two xarray operations below
+    give the same arrays for a fraction of the cost. Anything else goes through linopy.
+    """
+    if (
+        type(expr) is not linopy.LinearExpression
+        or expr.is_sparse
+        or not _plain_constant(expr, other)
+    ):
+        return _OPERATORS[op](expr, other)
+    data = expr.data
+    if op == "*":
+        data = data.assign(coeffs=data.coeffs * other, const=data.const * other)
+    else:
+        data = data.assign(const=data.const + (other if op == "+" else -other))
+    return linopy.LinearExpression(data, expr.model)
+
+
+def _plain_constant(expr: linopy.LinearExpression, other: Any) -> bool:
+    if isinstance(other, bool | np.bool_):
+        return False
+    if isinstance(other, int | float | np.integer | np.floating):
+        return not np.isnan(other)
+    if not isinstance(other, xr.DataArray) or other.dtype.kind not in "fiu":
+        return False
+    indexes = expr.data.indexes
+    return (
+        set(other.coords) == set(other.dims)
+        and all(dim in indexes and other.indexes[dim].equals(indexes[dim]) for dim in other.dims)
+        and not (other.dtype.kind == "f" and np.isnan(other.values).any())
+    )
+
+
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
 def _settled(data: Any, undefined: xr.DataArray | None) -> Term:
