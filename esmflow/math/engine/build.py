@@ -40,6 +40,8 @@ from esmflow.math.engine.expression import (
     Term,
     combine_undefined,
     evaluate_expression,
+    linear_op,
+    linear_sum,
 )
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.resolve import check_math
@@ -539,9 +541,11 @@ def _split_constant(total: Any, model: linopy.Model) -> tuple[Any, float]:
 def _subtract(lhs: Term, rhs: Term) -> Any:
     if isinstance(rhs.data, int | float) and rhs.data == 0:
         return lhs.data
+    if lhs.is_linear and rhs.is_linear:
+        return linear_sum(lhs.data, rhs.data, negate=True)
     if lhs.is_linear:
-        return lhs.data - rhs.data
-    return -1 * rhs.data + lhs.data
+        return linear_op("-", lhs.data, rhs.data)
+    return linear_op("+", linear_op("*", rhs.data, -1), lhs.data)
 
 
 def _masked(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 import linopy
 import numpy as np
 import xarray as xr
+from linopy.semantics import absorb_absence
 
 from esmflow.math.engine import helpers, tree
 from esmflow.math.engine.context import Context
@@ -171,6 +172,8 @@ def _arithmetic(op: str, left: Term, right: Term, node: tree.Node, ctx: Context)
         return Term(linear_op("+", linear_op("*", b, -1), a), undefined)
     if isinstance(a, LINOPY_TYPES) and not isinstance(b, LINOPY_TYPES):
         return Term(linear_op(op, a, b), undefined)
+    if op in "+-" and isinstance(a, LINOPY_TYPES):
+        return Term(linear_sum(a, b, negate=op == "-"), undefined)
     match op:
         case "+":
             result = a + b
@@ -205,6 +208,41 @@ def linear_op(op: str, expr: Any, other: Any) -> Any:
     else:
         data = data.assign(const=data.const + (other if op == "+" else -other))
     return linopy.LinearExpression(data, expr.model)
+
+
+def linear_sum(a: Any, b: Any, negate: bool = False) -> Any:
+    """`a + b` (or `a - b`) of two linear expressions, as linopy's merge makes it.
+
+    When both are dense expressions over the same dims in the same order with the same labels
+    (the usual case: both built over a component's foreach), linopy's merge concatenates the
+    terms and adds the constants (then, under the v1 semantics the build uses, drops the terms
+    of entries whose constant is absent); doing that directly skips its alignment machinery.
+    """
+    if not _same_grid(a, b):
+        return a - b if negate else a + b
+    left, right = a.data, b.data
+    right_coeffs = -right.coeffs.values if negate else right.coeffs.values
+    dims = left.coeffs.dims
+    merged = left.assign(
+        coeffs=(dims, np.concatenate([left.coeffs.values, right_coeffs], axis=-1)),
+        vars=(dims, np.concatenate([left.vars.values, right.vars.values], axis=-1)),
+        const=left.const + (-right.const if negate else right.const),
+    )
+    return linopy.LinearExpression(absorb_absence(merged), a.model)
+
+
+def _same_grid(a: Any, b: Any) -> bool:
+    if not all(type(e) is linopy.LinearExpression and not e.is_sparse for e in (a, b)):
+        return False
+    left, right = a.data, b.data
+    dims = [dim for dim in left.coeffs.dims if dim != "_term"]
+    return (
+        left.coeffs.dims == right.coeffs.dims
+        and left.coeffs.dims[-1] == "_term"
+        and left.const.dims == right.const.dims == tuple(dims)
+        and set(left.coords) == set(right.coords) == set(dims)
+        and all(left.indexes[dim].equals(right.indexes[dim]) for dim in dims)
+    )
 
 
 def _plain_constant(expr: linopy.LinearExpression, other: Any) -> bool:
