@@ -126,4 +126,7 @@ def defined_mask(array: xr.DataArray) -> xr.DataArray:
         array.dtype.kind in "mM"
     ):  # datetime lookups (e.g. a cluster's last timestep): NaT = undefined
         return array.notnull()
-    return array.notnull() & np.isfinite(array.where(array.notnull(), 0))
+    if array.dtype.kind in "iu":
+        return xr.ones_like(array, dtype=bool)
+    # NaN and ±inf are both not finite: one numpy call instead of four xarray operations
+    return xr.DataArray(np.isfinite(array.values), coords=array.coords, dims=array.dims)
