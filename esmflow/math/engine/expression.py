@@ -132,7 +132,7 @@ def _filled(built: Any, fill: float) -> Any:
         {"coeffs": labels.copy(data=np.where(absent, np.nan, 1.0)), "vars": labels}
     ).expand_dims("_term", -1)
     const = xr.DataArray(np.where(absent, float(fill), 0.0), coords=labels.coords)
-    return linopy.LinearExpression(terms.assign(const=const), built.model)
+    return _expression(terms.assign(const=const), built.model)
 
 
 def _input_term(values: xr.DataArray) -> Term:
@@ -207,7 +207,7 @@ def linear_op(op: str, expr: Any, other: Any) -> Any:
         data = data.assign(coeffs=data.coeffs * other, const=data.const * other)
     else:
         data = data.assign(const=data.const + (other if op == "+" else -other))
-    return linopy.LinearExpression(data, expr.model)
+    return _expression(data, expr.model)
 
 
 def linear_sum(a: Any, b: Any, negate: bool = False) -> Any:
@@ -228,7 +228,7 @@ def linear_sum(a: Any, b: Any, negate: bool = False) -> Any:
         vars=(dims, np.concatenate([left.vars.values, right.vars.values], axis=-1)),
         const=left.const + (-right.const if negate else right.const),
     )
-    return linopy.LinearExpression(absorb_absence(merged), a.model)
+    return _expression(absorb_absence(merged), a.model)
 
 
 def _same_grid(a: Any, b: Any) -> bool:
@@ -243,6 +243,23 @@ def _same_grid(a: Any, b: Any) -> bool:
         and set(left.coords) == set(right.coords) == set(dims)
         and all(left.indexes[dim].equals(right.indexes[dim]) for dim in dims)
     )
+
+
+def _expression(data: xr.Dataset, model: linopy.Model) -> linopy.LinearExpression:
+    """A LinearExpression over arrays already in linopy's layout, without re-normalising them.
+
+    linopy's constructor fills missing coordinates, broadcasts every field over every dim and
+    moves `_term` last: a no-op for the arrays made above (the fields of an existing expression,
+    scaled, shifted or concatenated along `_term`), yet a third of the build time. This sets
+    the two fields the constructor sets, as linopy's own `LinearExpression._from_csr` does
+    (linopy is pinned; tests/test_engine_fast_paths.py checks the result equals the
+    constructor's).
+    """
+    expression = linopy.LinearExpression.__new__(linopy.LinearExpression)
+    expression._data = data.assign_attrs(name=None)
+    expression._model = model
+    expression._csr = None
+    return expression
 
 
 def _plain_constant(expr: linopy.LinearExpression, other: Any) -> bool:

@@ -1,0 +1,83 @@
+"""The engine's shortcuts around linopy give exactly linopy's arrays, and cached masks follow the build.
+
+`linear_op`, `linear_sum` and the read-as-0 variable skip linopy's alignment and constructor
+where it would change nothing; these checks pin that against linopy itself (any linopy
+upgrade that changes its layout fails here first). The where cache is keyed on the objects a
+string reads, so a string naming a variable reads False before the variable exists and its
+mask after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import linopy
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from esmflow.backends.program import LINOPY_SEMANTICS
+from esmflow.math.engine import expression
+from esmflow.math.engine.build import _where, make_context
+from esmflow.math.schema import MathDefinition
+from esmflow.options import BuildOptions
+
+NODES = pd.Index(["a", "b"], name="nodes")
+TIMESTEPS = pd.Index([0, 1, 2], name="timesteps")
+
+
+@pytest.fixture
+def v1():
+    with linopy.options as settings:
+        settings(semantics=LINOPY_SEMANTICS)
+        yield
+
+
+def _model() -> tuple[linopy.Model, linopy.Variable, linopy.Variable]:
+    model = linopy.Model()
+    mask = xr.DataArray([[True, True, False], [True, False, True]], coords=[NODES, TIMESTEPS])
+    x = model.add_variables(lower=xr.zeros_like(mask, dtype=float), name="x", mask=mask)
+    y = model.add_variables(lower=xr.zeros_like(mask, dtype=float), name="y")
+    return model, x, y
+
+
+def _same(ours: linopy.LinearExpression, theirs: linopy.LinearExpression) -> None:
+    assert ours.data.identical(theirs.data)
+
+
+def test_variable_read_as_zero_matches_linopy_fillna(v1):
+    _, x, _ = _model()
+    _same(expression._filled(x, 0), x.fillna(0))
+
+
+def test_constant_operations_match_linopy(v1, monkeypatch):
+    monkeypatch.setattr(expression, "_OPERATORS", {})  # the shortcut must be taken
+    _, x, y = _model()
+    expr = x.fillna(0) + 2 * y
+    per_node = xr.DataArray([2.0, 3.0], coords=[NODES])  # a subset of the dims, same labels
+    for op, other in [("*", per_node), ("*", -1), ("+", per_node), ("-", 1.5), ("-", per_node)]:
+        theirs = {"*": expr * other, "+": expr + other, "-": expr - other}[op]
+        _same(expression.linear_op(op, expr, other), theirs)
+
+
+def test_sum_and_difference_match_linopy_merge(v1):
+    _, x, y = _model()
+    a = x.fillna(0) * 2
+    b = y.to_linexpr().where(xr.DataArray([True, False], coords=[NODES]))  # absent at node b
+    assert expression._same_grid(a, b)  # the shortcut is taken
+    _same(expression.linear_sum(a, b), a + b)
+    _same(expression.linear_sum(a, b, negate=True), a - b)
+
+
+def test_where_cache_follows_what_the_string_reads():
+    inputs = xr.Dataset(coords={"nodes": NODES})
+    math = MathDefinition({"variables": {"x": {"foreach": ["nodes"]}}})
+    ctx = make_context(inputs, math, BuildOptions({}))
+    before = _where("x", "constraints.c.where", ctx)  # x not built yet: False
+    built = replace(ctx, exists={"x": xr.DataArray([True, False], coords=[NODES])})
+    after = _where("x", "constraints.c.where", built)
+    assert not bool(before.any())
+    assert after.values.tolist() == [True, False]
+    assert _where("x", "constraints.d.where", built) is after  # evaluated once per state
+    np.testing.assert_array_equal(_where("x", "k", ctx).values, before.values)
