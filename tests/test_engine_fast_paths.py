@@ -44,6 +44,8 @@ def _model() -> tuple[linopy.Model, linopy.Variable, linopy.Variable]:
 
 def _same(ours: linopy.LinearExpression, theirs: linopy.LinearExpression) -> None:
     assert ours.data.identical(theirs.data)
+    dtypes = {name: array.dtype for name, array in theirs.data.variables.items()}
+    assert {name: array.dtype for name, array in ours.data.variables.items()} == dtypes
 
 
 def test_variable_read_as_zero_matches_linopy_fillna(v1):
@@ -68,6 +70,17 @@ def test_sum_and_difference_match_linopy_merge(v1):
     assert expression._same_grid(a, b)  # the shortcut is taken
     _same(expression.linear_sum(a, b), a + b)
     _same(expression.linear_sum(a, b, negate=True), a - b)
+
+
+def test_where_and_fillna_match_linopy(v1):
+    _, x, y = _model()
+    expr = x.fillna(0) + y
+    keep = xr.DataArray([[True, False, True], [False, True, True]], coords=[NODES, TIMESTEPS])
+    assert expression._on_grid(expr, keep)  # the shortcut is taken
+    _same(expression.linear_where(expr, keep), expr.where(keep))
+    masked = expr.where(keep)
+    _same(expression.linear_fillna(masked, 0), masked.fillna(0))
+    _same(expression._filled(masked, 2.5), masked.fillna(2.5))
 
 
 def test_where_cache_follows_what_the_string_reads():

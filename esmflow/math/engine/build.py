@@ -40,8 +40,10 @@ from esmflow.math.engine.expression import (
     Term,
     combine_undefined,
     evaluate_expression,
+    linear_fillna,
     linear_op,
     linear_sum,
+    linear_where,
 )
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.resolve import check_math
@@ -362,7 +364,11 @@ def _add_global_expression(
     if combined is None or exists is None:  # built nowhere: later references read its default
         return replace(ctx, exists={**ctx.exists, name: xr.zeros_like(mask, dtype=bool)})
     if not bool(exists.all()):  # (masking with an all-True mask would change nothing)
-        combined = combined.where(exists)
+        combined = (
+            linear_where(combined, exists)
+            if isinstance(combined, LINOPY_TYPES)
+            else combined.where(exists)
+        )
     program.add_expression(name, combined, list(mask.dims))
     return replace(
         ctx, expressions={**ctx.expressions, name: combined}, exists={**ctx.exists, name: exists}
@@ -552,7 +558,7 @@ def _masked(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> A
     """The term kept where `mask` holds (0 elsewhere), broadcast over every foreach dim."""
     data = _broadcast(term, mask, ctx, variant)
     if isinstance(data, LINOPY_TYPES):
-        return data.where(mask).fillna(0)
+        return linear_fillna(linear_where(data, mask), 0)
     return data.where(mask, 0)
 
 

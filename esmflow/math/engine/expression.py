@@ -20,6 +20,7 @@ from typing import Any
 import linopy
 import numpy as np
 import xarray as xr
+from linopy.expressions import FILL_VALUE
 from linopy.semantics import absorb_absence
 
 from esmflow.math.engine import helpers, tree
@@ -125,7 +126,7 @@ def _filled(built: Any, fill: float) -> Any:
     instead of two.
     """
     if not isinstance(built, linopy.Variable):
-        return built.fillna(fill)
+        return linear_fillna(built, fill)
     labels = built.labels
     absent = labels.values == -1
     terms = xr.Dataset(
@@ -245,6 +246,35 @@ def _same_grid(a: Any, b: Any) -> bool:
     )
 
 
+def linear_where(expr: Any, cond: xr.DataArray) -> Any:
+    """`expr.where(cond)`: absent where `cond` is False (linopy's arrays, without its checks)."""
+    if not _on_grid(expr, cond) or cond.dtype.kind != "b":
+        return expr.where(cond)
+    masked = expr.data.where(cond, other=FILL_VALUE)
+    labels = expr.data.vars.dtype  # xarray's where returns float; labels stay integers
+    return _expression(masked.assign(vars=masked.vars.astype(labels)), expr.model)
+
+
+def linear_fillna(expr: Any, value: float) -> Any:
+    """`expr.fillna(value)`: absent constants read as `value` (linopy's arrays)."""
+    if not _on_grid(expr, None):
+        return expr.fillna(value)
+    data = expr.data
+    return _expression(data.assign(const=data.const.fillna(value)), expr.model)
+
+
+def _on_grid(expr: Any, other: xr.DataArray | None) -> bool:
+    """A dense LinearExpression, and `other` over some of its dims with the same labels."""
+    if type(expr) is not linopy.LinearExpression or expr.is_sparse:
+        return False
+    if other is None:
+        return True
+    indexes = expr.data.indexes
+    return set(other.coords) == set(other.dims) and all(
+        dim in indexes and other.indexes[dim].equals(indexes[dim]) for dim in other.dims
+    )
+
+
 def _expression(data: xr.Dataset, model: linopy.Model) -> linopy.LinearExpression:
     """A LinearExpression over arrays already in linopy's layout, without re-normalising them.
 
@@ -269,12 +299,7 @@ def _plain_constant(expr: linopy.LinearExpression, other: Any) -> bool:
         return not np.isnan(other)
     if not isinstance(other, xr.DataArray) or other.dtype.kind not in "fiu":
         return False
-    indexes = expr.data.indexes
-    return (
-        set(other.coords) == set(other.dims)
-        and all(dim in indexes and other.indexes[dim].equals(indexes[dim]) for dim in other.dims)
-        and not (other.dtype.kind == "f" and np.isnan(other.values).any())
-    )
+    return _on_grid(expr, other) and not (other.dtype.kind == "f" and np.isnan(other.values).any())
 
 
 _OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
