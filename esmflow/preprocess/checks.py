@@ -287,9 +287,10 @@ def _check_carriers(definitions: ParameterDefinitions, problems: ProblemCollecto
                 continue
             columns = ["carriers", "techs"] if "techs" in frame.columns else ["carriers"]
             location = {"key_path": f"{table.key_path}.inputs.{name}", "file": table.file}
-            for row in frame[columns].drop_duplicates().itertuples(index=False):
-                tech = row[1] if len(row) > 1 else None
-                _check_carrier_label(name, str(row[0]), tech, by_tech, carriers, location, problems)
+            distinct = frame[columns].drop_duplicates()
+            techs = distinct["techs"] if "techs" in distinct else [None] * len(distinct)
+            for carrier, tech in zip(distinct["carriers"], techs, strict=True):  # distinct pairs
+                _check_carrier_label(name, str(carrier), tech, by_tech, carriers, location, problems)
 
 
 def _key_path_naming(definitions: ParameterDefinitions, name: str, carrier: str) -> str | None:

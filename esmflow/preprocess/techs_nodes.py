@@ -137,7 +137,7 @@ def _table_placements(tables: list[LoadedTable]) -> set[tuple[str, str]]:
                     .drop_duplicates()
                     .astype(str)
                 )
-                pairs |= set(frame.itertuples(index=False, name=None))
+                pairs |= set(zip(frame["nodes"], frame["techs"], strict=True))
     return pairs
 
 
