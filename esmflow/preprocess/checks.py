@@ -27,7 +27,7 @@ import pandas as pd
 from esmflow.errors import ModelError, ProblemCollector, closest_name
 from esmflow.io.yaml_files import read_yaml_file
 from esmflow.math.schema import MathDefinition
-from esmflow.preprocess.parameters import ParameterDefinitions
+from esmflow.preprocess.parameters import ParameterDefinitions, TableSeries
 
 TOP_LEVEL_KEYS = (
     "config",
@@ -205,17 +205,15 @@ def _check_numeric(
             )
             return
     for table in definitions.tables.get(name, []):
-        numbers = pd.to_numeric(table.series, errors="coerce")
-        bad = numbers.isna() & table.series.notna()
-        if bad.any():
-            label = bad.index[bad.to_numpy()][0]
-            problems.add(
-                f"'{name}' must be a number",
-                file=table.file,
-                key_path=f"{table.key_path}.inputs.{name}",
-                expected="numbers in every non-empty cell",
-                got=f"{table.series[bad].iloc[0]!r} at {label}",
-            )
+        bad = pd.to_numeric(table.series, errors="coerce").isna() & table.series.notna()
+        _add_first_flagged_cell(
+            table,
+            name,
+            bad,
+            f"'{name}' must be a number",
+            "numbers in every non-empty cell",
+            problems,
+        )
 
 
 def _check_not_negative(
@@ -231,14 +229,28 @@ def _check_not_negative(
             )
     for table in definitions.tables.get(name, []):
         negative = pd.to_numeric(table.series, errors="coerce") < 0
-        if negative.any():
-            problems.add(
-                f"Efficiency '{name}' is negative",
-                file=table.file,
-                key_path=f"{table.key_path}.inputs.{name}",
-                expected="values ≥ 0",
-                got=f"{table.series[negative].iloc[0]!r} at {negative.index[negative.to_numpy()][0]}",
-            )
+        _add_first_flagged_cell(
+            table, name, negative, f"Efficiency '{name}' is negative", "values ≥ 0", problems
+        )
+
+
+def _add_first_flagged_cell(
+    table: TableSeries,
+    name: str,
+    flagged: pd.Series,
+    message: str,
+    expected: str,
+    problems: ProblemCollector,
+) -> None:
+    """Report the first flagged cell of a data table (value and row label), if any is flagged."""
+    if flagged.any():
+        problems.add(
+            message,
+            file=table.file,
+            key_path=f"{table.key_path}.inputs.{name}",
+            expected=expected,
+            got=f"{table.series[flagged].iloc[0]!r} at {flagged.index[flagged.to_numpy()][0]}",
+        )
 
 
 def _tech_carriers(
@@ -290,7 +302,9 @@ def _check_carriers(definitions: ParameterDefinitions, problems: ProblemCollecto
             distinct = frame[columns].drop_duplicates()
             techs = distinct["techs"] if "techs" in distinct else [None] * len(distinct)
             for carrier, tech in zip(distinct["carriers"], techs, strict=True):  # distinct pairs
-                _check_carrier_label(name, str(carrier), tech, by_tech, carriers, location, problems)
+                _check_carrier_label(
+                    name, str(carrier), tech, by_tech, carriers, location, problems
+                )
 
 
 def _key_path_naming(definitions: ParameterDefinitions, name: str, carrier: str) -> str | None:

@@ -167,19 +167,24 @@ def _tidy(frame: pd.DataFrame, rows: list[str] | None, columns: list[str] | None
     return tidy[tidy.notna()]
 
 
+def _require_level(dim: str, levels: list[str], action: str, file: str, key_path: str) -> None:
+    """Stop with the table's levels and the closest one when `dim` is not among them."""
+    if dim not in levels:
+        raise ModelError(
+            f"{action}: not a level of the table",
+            file=file,
+            key_path=key_path,
+            expected=str(levels),
+            closest=closest_name(dim, levels),
+        )
+
+
 def _select_drop_add(
     tidy: pd.Series, spec: Mapping[str, Any], file: str, key_path: str
 ) -> pd.Series:
     levels = [str(n) for n in tidy.index.names]
     for dim, items in (spec.get("select") or {}).items():
-        if dim not in levels:
-            raise ModelError(
-                f"Cannot select on '{dim}': not a level of the table",
-                file=file,
-                key_path=f"{key_path}.select.{dim}",
-                expected=str(levels),
-                closest=closest_name(dim, levels),
-            )
+        _require_level(dim, levels, f"Cannot select on '{dim}'", file, f"{key_path}.select.{dim}")
         wanted = _listify(items) or []
         present = pd.Index(tidy.index.get_level_values(dim)).astype(str)
         missing = [item for item in wanted if item not in set(present)]
@@ -193,14 +198,7 @@ def _select_drop_add(
             )
         tidy = tidy[present.isin(wanted)]
     for dim in _listify(spec.get("drop")) or []:
-        if dim not in levels:
-            raise ModelError(
-                f"Cannot drop '{dim}': not a level of the table",
-                file=file,
-                key_path=f"{key_path}.drop",
-                expected=str(levels),
-                closest=closest_name(dim, levels),
-            )
+        _require_level(dim, levels, f"Cannot drop '{dim}'", file, f"{key_path}.drop")
         tidy = tidy.droplevel(dim)
         levels.remove(dim)
     for dim, items in (spec.get("add_dims") or {}).items():
