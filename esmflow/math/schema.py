@@ -1,7 +1,16 @@
 """Math files: load, merge (later over earlier), and hold the merged components.
 
 A model's math is `base.yaml`, then the mode's file (`operate`, `spores`, … unless the mode is
-`base`), then every `config.init.extra_math` entry in order. Later files merge over earlier ones
+`base`), then every built-in extension file the model's data switches on (below), then every
+`config.init.extra_math` entry in order.
+
+Optional math has one mechanism. Every built-in file other than `base` and the mode files is an
+*extension* (group constraints, carrier tiers, MILP, Macro's asset constraints, storage across
+periods, …). An extension is switched on by the model's data: it is loaded when the model defines
+any input (parameter or lookup) that the extension declares and `base.yaml` does not — its
+*triggers*. Its components then apply wherever their `where` finds those inputs. A model never
+names our files (naming one in `extra_math`, as Calliope files do for `milp`, is accepted), and
+a parameter of ours is never read by nothing: defining it is what loads the math that reads it. Later files merge over earlier ones
 the way Calliope 0.7 merges them: mappings are united key by key (recursively), anything else —
 numbers, strings and lists such as `equations` or `foreach` — is replaced whole. A component whose
 merged `active` is false is kept in the merged text (a later file may switch it back on) but is
@@ -10,6 +19,7 @@ left out of the component sections the engine builds from.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -22,6 +32,7 @@ import yaml
 from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.tree import referenced_names
+from esmflow.vocabulary import PLANNED_MATH
 
 BUILTIN_MATH_DIR = Path(__file__).parent
 SECTIONS = (
@@ -119,20 +130,90 @@ def merge_math(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str
     return merged
 
 
+# Built-in files loaded by `config.init.mode` rather than by the data (mode → file name).
+MODE_MATH = {"operate": "operate", "spores": "spores"}
+
+
 def builtin_math_names() -> list[str]:
     """Names of the math files shipped in the package (`base`, `milp`, …)."""
     return sorted(path.stem for path in BUILTIN_MATH_DIR.glob("*.yaml"))
 
 
+def builtin_extensions() -> dict[str, frozenset[str]]:
+    """Each built-in extension file → its triggers (inputs it declares that base does not).
+
+    In file-name order, which is also the order they are merged in. Read once per process per
+    state of the files (edits during a session are picked up).
+    """
+    state = tuple(
+        (path.name, path.stat().st_mtime_ns) for path in sorted(BUILTIN_MATH_DIR.glob("*.yaml"))
+    )
+    if _EXTENSIONS_CACHE.get("state") != state:
+        base = _declared_inputs(read_builtin("base"))
+        extensions = {}
+        for name in builtin_math_names():
+            if name == "base" or name in MODE_MATH.values():
+                continue
+            extensions[name] = frozenset(_declared_inputs(read_builtin(name)) - base)
+        _EXTENSIONS_CACHE.update(state=state, extensions=extensions)
+    return dict(_EXTENSIONS_CACHE["extensions"])
+
+
+_EXTENSIONS_CACHE: dict[str, Any] = {}
+
+
+def read_builtin(name: str) -> dict[str, Any]:
+    """One built-in math file's content (parsed once per state of the file; do not mutate)."""
+    path = BUILTIN_MATH_DIR / f"{name}.yaml"
+    return _read_builtin_at(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_builtin_at(path: Path, mtime_ns: int) -> dict[str, Any]:
+    return read_math_yaml(path.read_text(), source=str(path))
+
+
+def _declared_inputs(data: Mapping[str, Any]) -> set[str]:
+    return set(data.get("parameters") or {}) | set(data.get("lookups") or {})
+
+
+def triggered_extensions(defined_inputs: set[str] | frozenset[str]) -> list[str]:
+    """The built-in extensions that inputs defined by a model switch on, in merge order."""
+    return [
+        name for name, triggers in builtin_extensions().items() if triggers & set(defined_inputs)
+    ]
+
+
+def mode_math_declaring(name: str) -> str | None:
+    """The mode whose built-in math declares input `name` (and base does not), if any."""
+    base = _declared_inputs(read_builtin("base"))
+    for mode, file_name in MODE_MATH.items():
+        if (BUILTIN_MATH_DIR / f"{file_name}.yaml").exists() and name in (
+            _declared_inputs(read_builtin(file_name)) - base
+        ):
+            return mode
+    return None
+
+
 def load_math(
-    extra_math: list[str], math_paths: Mapping[str, Path], mode: str = "base"
+    extra_math: list[str],
+    math_paths: Mapping[str, Path],
+    mode: str = "base",
+    extensions: list[str] | tuple[str, ...] = (),
 ) -> MathDefinition:
-    """Read and merge base math, the mode's math and every extra math entry, in that order.
+    """Read and merge base math, the mode's math, extensions and extra math entries, in that order.
 
     An `extra_math` entry is a key of `math_paths` (a user file, path already absolute) or the
-    name of a built-in file. Unknown names are a ModelError with the closest known name.
+    name of a built-in file. Unknown names are a ModelError with the closest known name. A file
+    named twice (an extension the data switches on, also listed in `extra_math`) is merged once,
+    at its first place.
     """
-    names = ["base", *([mode] if mode != "base" else []), *extra_math]
+    names = list(
+        dict.fromkeys(
+            ["base", *([MODE_MATH.get(mode, mode)] if mode != "base" else []), *extensions]
+            + list(extra_math)
+        )
+    )
     known = {"base": BUILTIN_MATH_DIR / "base.yaml"}
     known.update({name: BUILTIN_MATH_DIR / f"{name}.yaml" for name in builtin_math_names()})
     known.update({name: Path(path) for name, path in math_paths.items()})
@@ -140,6 +221,13 @@ def load_math(
     origins: dict[str, str] = {}
     for name in names:
         path = known.get(name)
+        if path is None and name in PLANNED_MATH:
+            raise ModelError(
+                f"Calliope 0.7's '{name}' math ({PLANNED_MATH[name]}) is not supported by "
+                "esmflow yet; without it the model would be solved as if it were not there",
+                key_path="config.init.extra_math" if name in extra_math else "config.init.mode",
+                got=name,
+            )
         if path is None:
             raise ModelError(
                 f"Unknown math '{name}'",

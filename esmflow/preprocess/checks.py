@@ -1,8 +1,6 @@
 """Checks of the model definition before any array is built; every problem is collected.
 
-- misspelt parameter: a name no active math uses (declared or referenced) but within a small edit
-  of one it does (`flow_cap_maxx`). Names far from every known name are kept, as Calliope keeps
-  them (user data that only user math or post-processing reads).
+- (whether each parameter name is read by some math: `accounting.py`)
 - non-numeric value for a numeric parameter (YAML or CSV cell).
 - negative efficiency (any parameter named `*_eff` or `*_eff_*`).
 - unknown carrier. Rule: (a) a carrier named in a parameter's `carriers` index must be a carrier of
@@ -28,6 +26,7 @@ from esmflow.errors import ModelError, ProblemCollector, closest_name
 from esmflow.io.yaml_files import read_yaml_file
 from esmflow.math.schema import MathDefinition
 from esmflow.preprocess.parameters import ParameterDefinitions, TableSeries
+from esmflow.vocabulary import CALLIOPE06_TOP_LEVEL
 
 TOP_LEVEL_KEYS = (
     "config",
@@ -41,18 +40,6 @@ TOP_LEVEL_KEYS = (
     "import",
     "group_constraints",
 )
-# Keys of tech/node definitions that are not math parameters (names, colours, structure).
-STRUCTURAL_KEYS = {
-    "active",
-    "base_tech",
-    "carrier_in",
-    "carrier_out",
-    "carrier_export",
-    "name",
-    "color",
-}
-STRUCTURAL_KEYS |= {"link_from", "link_to", "one_way", "latitude", "longitude"}
-MISSPELLING_CUTOFF = 0.85
 _EFFICIENCY = re.compile(r"_eff(_|$)")
 _KIND_OF_DTYPE = {"bool": "bool", "string": "string", "float": "float", "integer": "float"}
 
@@ -60,7 +47,7 @@ _KIND_OF_DTYPE = {"bool": "bool", "string": "string", "float": "float", "integer
 def check_top_level_keys(model: Mapping[str, Any], problems: ProblemCollector) -> None:
     """Only known sections may sit at the top level (Calliope rejects any other key too)."""
     for key in model:
-        if key not in TOP_LEVEL_KEYS:
+        if key not in TOP_LEVEL_KEYS and key not in CALLIOPE06_TOP_LEVEL:  # those: accounting.py
             problems.add(
                 f"Unknown top-level key '{key}'",
                 key_path=str(key),
@@ -116,7 +103,6 @@ def check_definitions(
     problems: ProblemCollector,
 ) -> None:
     """Run every definition check, adding what is wrong to `problems`."""
-    _check_misspelt(definitions, math, problems)
     _check_choices(definitions, math, problems)
     _check_coordinates(definitions, problems)
     for name in definitions.names():
@@ -125,31 +111,6 @@ def check_definitions(
         if _EFFICIENCY.search(name):
             _check_not_negative(definitions, name, problems)
     _check_carriers(definitions, problems)
-
-
-def _first_location(definitions: ParameterDefinitions, name: str) -> dict[str, str | None]:
-    if definitions.records.get(name):
-        return {"key_path": definitions.records[name][0].key_path, "file": None}
-    table = definitions.tables[name][0]
-    return {"key_path": f"{table.key_path}.inputs.{name}", "file": table.file}
-
-
-def _check_misspelt(
-    definitions: ParameterDefinitions, math: MathDefinition, problems: ProblemCollector
-) -> None:
-    known = set(math.known_names()) | STRUCTURAL_KEYS
-    for name in definitions.names():
-        if name in known:
-            continue
-        closest = closest_name(name, known, cutoff=MISSPELLING_CUTOFF)
-        if closest:
-            problems.add(
-                f"'{name}' is not used by any active math",
-                expected="a parameter the math uses",
-                got=name,
-                closest=closest,
-                **_first_location(definitions, name),
-            )
 
 
 def _check_choices(

@@ -24,6 +24,12 @@ from esmflow.errors import ModelError, ModelWarning, ProblemCollector, closest_n
 from esmflow.io.read_model import ModelDefinition
 from esmflow.io.yaml_files import dump_yaml, parse_yaml
 from esmflow.math.schema import MathDefinition
+from esmflow.preprocess.accounting import (
+    account_for_config,
+    account_for_parameters,
+    account_for_top_level,
+    drop_foreign_tech_keys,
+)
 from esmflow.preprocess.checks import (
     attach_files,
     check_definitions,
@@ -108,14 +114,11 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
         problems.extend(err)
         _raise_with_files(problems, definition)
     check_top_level_keys(model, problems)
+    account_for_top_level(model, problems)
+    model = drop_foreign_tech_keys(model, problems)
     config = resolve_config(model.get("config"), problems)
+    account_for_config(model.get("config"), problems)
     init = config["init"]
-    if init.get("time_cluster") is not None:
-        warnings.warn(
-            "config.init.time_cluster is not applied yet: the model runs on all its time steps",
-            ModelWarning,
-            stacklevel=3,
-        )
     files = dict(definition.files)
     math, math_text = load_model_math(init, definition.path.parent, files, problems)
     _raise_with_files(problems, definition)
@@ -129,8 +132,12 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     broadcast = bool(init["broadcast_input_data"])
     data_definitions = model.get("data_definitions") or {}
     add_yaml_definitions(definitions, layout, data_definitions, pivots, broadcast, problems)
+    # the data known, load the math again with the extensions it switches on (cached)
+    defined = frozenset(definitions.names())
+    math, math_text = load_model_math(init, definition.path.parent, files, problems, defined)
     kinds = parameter_kinds(definitions, math)
     check_definitions(definitions, kinds, math, problems)
+    account_for_parameters(definitions, math, problems)
     timesteps = definitions.labels_by_dim().get("timesteps")
     if timesteps is not None and len(timesteps):
         check_time_config(init, pd.DatetimeIndex(timesteps), problems)

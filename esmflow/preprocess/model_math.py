@@ -16,19 +16,30 @@ from typing import Any
 from esmflow.errors import ModelError, ProblemCollector
 from esmflow.io.yaml_files import sha256_of
 from esmflow.math import schema
-from esmflow.math.schema import MathDefinition, load_math
+from esmflow.math.schema import (
+    MathDefinition,
+    builtin_extensions,
+    load_math,
+    read_builtin,
+    triggered_extensions,
+)
 
 _CACHE: dict[tuple[Any, ...], tuple[MathDefinition, str]] = {}
 _CACHE_SIZE = 16
 
 
 def load_model_math(
-    init: Mapping[str, Any], model_dir: Path, files: dict[str, str], problems: ProblemCollector
+    init: Mapping[str, Any],
+    model_dir: Path,
+    files: dict[str, str],
+    problems: ProblemCollector,
+    defined_inputs: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[MathDefinition, str]:
-    """Base math, the mode's math, then `extra_math`; returns the math and its YAML text.
+    """Base math, the mode's math, the extensions `defined_inputs` switch on, then `extra_math`.
 
-    `extra_math` entries are built-in names or keys of `math_paths` (paths relative to the model
-    file). User math files are added to `files` (provenance). Problems are collected.
+    Returns the math and its YAML text. `extra_math` entries are built-in names or keys of
+    `math_paths` (paths relative to the model file). User math files are added to `files`
+    (provenance). Problems are collected.
     """
     paths = {
         str(name): (model_dir / str(path)).resolve()
@@ -45,12 +56,13 @@ def load_model_math(
     key = (
         str(init.get("mode", "base")),
         tuple(str(name) for name in init.get("extra_math") or []),
+        tuple(triggered_extensions(defined_inputs)),
         tuple(sorted((name, str(paths[name]), digest) for name, digest in digests.items())),
         _builtin_state(),
     )
     if key not in _CACHE:
         try:
-            math = load_math(list(key[1]), paths, mode=key[0])
+            math = load_math(list(key[1]), paths, mode=key[0], extensions=key[2])
         except ModelError as err:
             problems.extend(err)
             return MathDefinition({}), ""
@@ -67,12 +79,24 @@ def _builtin_state() -> tuple[tuple[str, int], ...]:
 
 
 def pivot_dims(math: MathDefinition) -> dict[str, str]:
-    """Lookups whose YAML value names items of a dimension (`carrier_in: [gas]` → carriers)."""
+    """Lookups whose YAML value names items of a dimension (`carrier_in: [gas]` → carriers).
+
+    Those of every built-in extension count too: the data is read before it is known which
+    extensions it switches on, and a lookup is read the same way whichever file declares it.
+    """
     pivots = {"carrier_in": "carriers", "carrier_out": "carriers", "carrier_export": "carriers"}
-    for name, lookup in math.lookups.items():
+    lookups = [*_extension_lookups(), *math.lookups.items()]
+    for name, lookup in lookups:
         if isinstance(lookup, Mapping) and lookup.get("pivot_values_to_dim"):
             pivots[str(name)] = str(lookup["pivot_values_to_dim"])
     return pivots
+
+
+def _extension_lookups() -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for name in builtin_extensions():
+        found.extend((read_builtin(name).get("lookups") or {}).items())
+    return found
 
 
 def resample_methods(math: MathDefinition) -> dict[str, str]:

@@ -1,0 +1,71 @@
+"""Optional math has one mechanism: a built-in extension file loads where the data uses it.
+
+An extension declares inputs that base math does not (its triggers); a model that defines any
+of them gets the extension merged after base (and the mode's math), before its own extra math.
+Here a throw-away extension is put beside a copy of the shipped base math.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from math_models import demand, model_definition, objective, solve_model, supply
+
+from esmflow.math import schema
+from esmflow.math.schema import builtin_extensions, load_math, triggered_extensions
+
+# A cap on a tech's total output over the horizon, in our math syntax.
+OUTPUT_CAP_MATH = """
+parameters:
+  demo_output_max:
+    default: .inf
+    description: Largest total outflow of a tech over the horizon.
+constraints:
+  demo_output_limit:
+    foreach: [nodes, techs, carriers]
+    where: carrier_out AND demo_output_max
+    equations:
+      - expression: sum(flow_out, over=timesteps) <= demo_output_max
+"""
+
+
+@pytest.fixture
+def math_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "math"
+    folder.mkdir()
+    shutil.copy(schema.BUILTIN_MATH_DIR / "base.yaml", folder / "base.yaml")
+    (folder / "demo_output.yaml").write_text(OUTPUT_CAP_MATH)
+    monkeypatch.setattr(schema, "BUILTIN_MATH_DIR", folder)
+    return folder
+
+
+def test_triggers_are_what_an_extension_declares_beyond_base(math_dir: Path) -> None:
+    assert builtin_extensions() == {"demo_output": frozenset({"demo_output_max"})}
+    assert triggered_extensions({"flow_cap_max", "demo_output_max"}) == ["demo_output"]
+    assert triggered_extensions({"flow_cap_max"}) == []
+
+
+def test_an_extension_named_in_extra_math_as_well_is_merged_once(math_dir: Path) -> None:
+    math = load_math(["demo_output"], {}, extensions=["demo_output"])
+    assert "demo_output_limit" in math.constraints
+    assert math.origins["constraints.demo_output_limit"] == "demo_output.yaml"
+
+
+def test_the_extension_applies_only_where_the_data_uses_it(math_dir: Path, tmp_path: Path) -> None:
+    # Demand 2 + 2. Cheap gas (1 per unit) alone: 4. With its total output capped at 3, the
+    # expensive peaker (10 per unit) covers the last unit: 3 + 10 = 13.
+    techs = {
+        "gas": supply(cost_per_unit=1),
+        "peaker": supply(cost_per_unit=10),
+        "load": demand("power", 2, 2),
+    }
+    plain = solve_model(tmp_path / "plain", model_definition(techs))
+    assert objective(plain) == pytest.approx(4)
+    assert "demo_output_limit" not in plain.math.constraints
+
+    techs["gas"]["demo_output_max"] = 3
+    capped = solve_model(tmp_path / "capped", model_definition(techs))
+    assert objective(capped) == pytest.approx(13)
+    assert "demo_output_limit" in capped.math.constraints
