@@ -7,8 +7,8 @@ appends them to the list its output carries (the `warnings` attribute of `inputs
 in `solve_status.yaml`, which the workflow prints at the end of a run. `esmflow.Model` keeps them on
 its results as well.
 
-Recording never hides a warning: every warning caught is issued again when the stage ends, so it
-still reaches the rule's log (through `logging.captureWarnings`), pytest, or a notebook.
+Recording never hides a warning: it only looks at each warning on its usual way to the rule's log
+(through `logging.captureWarnings`), pytest, or a notebook.
 """
 
 from __future__ import annotations
@@ -27,31 +27,46 @@ Record = dict[str, str]  # {"stage": "prepare_inputs", "message": "…"}
 
 @contextlib.contextmanager
 def recording(stage: str) -> Iterator[list[Record]]:
-    """Yield a list that receives a record of every ModelWarning raised inside the block.
+    """Yield a list that receives a record of every ModelWarning shown inside the block.
 
-    The warnings are issued again on leaving the block (also when it fails), in order and each
-    once, so the caller's filters and log handlers see them as if nothing had caught them.
+    Warnings go their usual way (the caller's filters, `logging.captureWarnings`, pytest); this
+    only looks at each one as it is shown. A ModelWarning is shown every time it is raised in a
+    stage (Python would show it once per code location and process, so a second model built in
+    the same session would lose it) but once per message; a filter that turns ModelWarnings into
+    errors or ignores them is left as the caller set it.
     """
     records: list[Record] = []
-    caught: list[warnings.WarningMessage] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught_here:
-            warnings.simplefilter("always")
-            caught = caught_here
-            yield records
-    finally:
-        for warning in caught:
-            if issubclass(warning.category, ModelWarning):
-                records.append({"stage": stage, "message": str(warning.message)})
-        records[:] = unique(records)
-        issued: set[tuple[type[Warning], str]] = set()
-        for warning in caught:
-            key = (warning.category, str(warning.message))
-            if key not in issued:  # once each, as Python's default filter would show them
-                issued.add(key)
-                warnings.warn_explicit(
-                    warning.message, warning.category, warning.filename, warning.lineno
-                )
+    show = warnings.showwarning
+    shown: set[str] = set()
+
+    def record_and_show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, ModelWarning):
+            if str(message) in shown:
+                return
+            shown.add(str(message))
+            records.append({"stage": stage, "message": str(message)})
+        show(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        if _shown_once_at_most():
+            warnings.simplefilter("always", ModelWarning)
+        warnings.showwarning = record_and_show
+        yield records
+
+
+def _shown_once_at_most() -> bool:
+    """Whether the filters in force would show a ModelWarning only once per location or module."""
+    for action, message, category, module, lineno in warnings.filters:
+        if message is None and module is None and not lineno and issubclass(ModelWarning, category):
+            return action in ("default", "once", "module")
+    return True
 
 
 def unique(records: Iterable[Mapping[str, str]]) -> list[Record]:

@@ -165,26 +165,36 @@ def stage(
     """Run one model step: yield the list its ModelWarnings are recorded in; explain a failure.
 
     A `diagnosis.txt` left by an earlier failed run is removed first (this run supersedes it);
-    a ModelError is written there with every warning raised so far (`earlier`, from the step's
-    input file, and this step's own), then raised on, so the job still fails.
+    an error is written there (a ModelError as it is, anything else as a probable bug) with every
+    warning raised so far (`earlier`, from the step's input file, and this step's own), then
+    raised on, so the job still fails.
     """
     diagnosis = diagnosis_path(job)
     diagnosis.unlink(missing_ok=True)
+    found: list[dict[str, str]] = []
     try:
         with stage_warnings.recording(name) as found:
             yield found
-    except ModelError as error:
+    except Exception as error:
         write_diagnosis(diagnosis, job, name, error, [*earlier, *found])
         raise
 
 
 def write_diagnosis(
-    path: Path, job: Any, name: str, error: ModelError, records: Sequence[Mapping[str, str]]
+    path: Path, job: Any, name: str, error: Exception, records: Sequence[Mapping[str, str]]
 ) -> None:
     """The failure in words a modeller can act on, with the warnings that came before it."""
     scenario = getattr(getattr(job, "wildcards", None), "scenario", None)
     title = f"Scenario '{scenario}'" if scenario else "This run"
-    lines = [f"{title} stopped in {name}; no later step ran.", "", str(error)]
+    if isinstance(error, ModelError):
+        reason = str(error)
+    else:  # not the model's fault: say so, and where the traceback is
+        reason = (
+            f"An unexpected error, probably a bug in esmflow ({type(error).__name__}: {error}). "
+            f"The traceback is in the log ({_python_log(job) or 'the job output'}); please "
+            "report it with that log."
+        )
+    lines = [f"{title} stopped in {name}; no later step ran.", "", reason]
     if records:
         lines += ["", "Warnings raised before it stopped:"]
         lines += [f"  - {line}" for line in stage_warnings.as_lines(records)]

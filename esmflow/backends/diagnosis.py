@@ -21,6 +21,10 @@ from esmflow.backends.model_terms import Entry, ModelTerms, number_text
 _MAX_LISTED = 12
 # Constraints (of the base math) that balance a carrier: in an IIS they mean demand is not met.
 _BALANCES = ("system_balance[", "balance_demand[")
+_LIGHT = int(highspy.IisStrategy.kIisStrategyLight)
+_IRREDUCIBLE = int(highspy.IisStrategy.kIisStrategyFromLp) | int(
+    highspy.IisStrategy.kIisStrategyIrreducible
+)
 _BOUND_STATUS = {
     int(highspy.IisBoundStatus.kIisBoundStatusLower): "lower",
     int(highspy.IisBoundStatus.kIisBoundStatusUpper): "upper",
@@ -28,22 +32,33 @@ _BOUND_STATUS = {
 }
 
 
-def explain_infeasible(solver: highspy.Highs, model: linopy.Model, terms: ModelTerms) -> str:
-    """The conflicting constraints and bounds HiGHS's IIS finds, in model terms."""
-    strategy = int(highspy.IisStrategy.kIisStrategyFromLp) | int(
-        highspy.IisStrategy.kIisStrategyIrreducible
-    )
-    solver.setOptionValue("iis_strategy", strategy)
-    try:
-        status, iis = solver.getIis()
-    except Exception as err:  # noqa: BLE001 - the IIS is a diagnosis aid; say why it is missing
-        return f"HiGHS could not compute an irreducible infeasible set: {err}."
-    if status == highspy.HighsStatus.kError or not iis.valid_:
-        return "HiGHS could not compute an irreducible infeasible set."
+def explain_infeasible(
+    solver: highspy.Highs, model: linopy.Model, terms: ModelTerms, strategy: int | None = None
+) -> str:
+    """The conflicting constraints and bounds HiGHS's IIS finds, in model terms.
+
+    Unless the solver options choose an `iis_strategy`, HiGHS first looks for a plain conflict
+    (bounds that contradict each other, a row that its variables' bounds cannot satisfy), which
+    is instant, and only then searches the whole LP for an irreducible set, which on a large
+    model takes as long as several solves.
+    """
+    strategies = [strategy] if strategy is not None else [_LIGHT, _IRREDUCIBLE]
+    for chosen in strategies:
+        solver.setOptionValue("iis_strategy", int(chosen))
+        try:
+            status, iis = solver.getIis()
+        except Exception as err:  # noqa: BLE001 - the IIS is a diagnosis aid; say why it is missing
+            return f"HiGHS could not compute an irreducible infeasible set: {err}."
+        if (
+            status != highspy.HighsStatus.kError
+            and iis.valid_
+            and len(iis.col_index_) + len(iis.row_index_)
+        ):
+            break
+    else:
+        return "HiGHS could not isolate an irreducible infeasible set."
     bounds = _bound_lines(model, terms, list(iis.col_index_), list(iis.col_bound_))
     rows = _row_lines(model, terms, list(iis.row_index_))
-    if not bounds and not rows:
-        return "HiGHS's irreducible infeasible set is empty (it could not isolate the conflict)."
     parts = [
         "HiGHS isolated this irreducible infeasible set (IIS): these cannot all hold at once, "
         "and relaxing any one of them removes this conflict (others may remain)."
@@ -71,8 +86,9 @@ def explain_unbounded(solver: highspy.Highs, model: linopy.Model, terms: ModelTe
     lines = []
     for position in moving[:_MAX_LISTED]:
         entry = terms.variable(int(vlabels[position]))
-        direction = "grows" if ray[position] > 0 else "falls"
-        lines.append(f"{entry} {direction}{_cost_and_bound(entry, costs[position], terms)}")
+        rising = bool(ray[position] > 0)
+        details = _cost_and_bound(entry, costs[position], rising, terms)
+        lines.append(f"{entry} {'grows' if rising else 'falls'}{details}")
     more = f"\n  - … and {len(moving) - _MAX_LISTED} more" if len(moving) > _MAX_LISTED else ""
     return (
         "Along this direction the cost falls without end (HiGHS's unboundedness ray):\n"
@@ -87,22 +103,25 @@ def explain_unbounded(solver: highspy.Highs, model: linopy.Model, terms: ModelTe
 def _bound_lines(
     model: linopy.Model, terms: ModelTerms, columns: list[int], statuses: list[int]
 ) -> list[str]:
-    if not columns:
+    # a free column is in the conflict's rows, but its bounds play no part: not listed
+    bounded = [
+        (c, _BOUND_STATUS[int(s)])
+        for c, s in zip(columns, statuses, strict=True)
+        if int(s) in _BOUND_STATUS
+    ]
+    if not bounded:
         return []
     matrices = model.matrices
     lines = []
-    for column, status in list(zip(columns, statuses, strict=True))[:_MAX_LISTED]:
+    for column, side in bounded[:_MAX_LISTED]:
         entry = terms.variable(int(matrices.vlabels[column]))
-        side = _BOUND_STATUS.get(int(status))
-        if side is None:  # a free column: in the conflict's rows, but its bounds play no part
-            continue
         parts = []
         if side in ("lower", "both"):
             parts.append(_bound_text(entry, "min", float(matrices.lb[column]), terms))
         if side in ("upper", "both"):
             parts.append(_bound_text(entry, "max", float(matrices.ub[column]), terms))
         lines.append(f"{entry}: " + (" but " if side == "both" else "").join(parts))
-    return lines + _more(len(columns))
+    return lines + _more(len(bounded))
 
 
 def _bound_text(entry: Entry, side: str, value: float, terms: ModelTerms) -> str:
@@ -147,16 +166,18 @@ def _more(count: int) -> list[str]:
     return [f"… and {count - _MAX_LISTED} more"] if count > _MAX_LISTED else []
 
 
-def _cost_and_bound(entry: Entry, coefficient: float, terms: ModelTerms) -> str:
+def _cost_and_bound(entry: Entry, coefficient: float, rising: bool, terms: ModelTerms) -> str:
     """ " (cost_export = -5 (costs=monetary); export_max not set (default inf))" or ""."""
     details = [
         terms.describe(name, entry.coords)
         for name in terms.cost_parameters(entry.component)
-        if any(value < 0 for _, value in terms.values_at(name, entry.coords))
+        if any(
+            value != 0 and (value < 0) == rising for _, value in terms.values_at(name, entry.coords)
+        )
     ]
     if not details and coefficient != 0:
         details.append(f"cost per unit {number_text(coefficient)}")
-    bound = terms.bound_parameter(entry.component, "max")
+    bound = terms.bound_parameter(entry.component, "max" if rising else "min")
     if bound is not None:
         details.append(terms.describe(bound, entry.coords))
     return f" ({'; '.join(details)})" if details else ""

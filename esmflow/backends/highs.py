@@ -83,7 +83,8 @@ def solve_program(
         )
     wall_time = time.perf_counter() - start
     if termination != "optimal":
-        raise ModelError(_diagnose(model, terms, str(status), str(termination)))
+        iis_strategy = options.options.get("iis_strategy")
+        raise ModelError(_diagnose(model, terms, str(status), str(termination), iis_strategy))
     return SolveResult(
         termination="optimal",
         objective=float(model.objective.value) + program.objective_constant,
@@ -146,7 +147,13 @@ def solution_dataset(program: Program, zero_threshold: float = 0.0) -> xr.Datase
     return solution
 
 
-def _diagnose(model: linopy.Model, terms: ModelTerms, status: str, termination: str) -> str:
+def _diagnose(
+    model: linopy.Model,
+    terms: ModelTerms,
+    status: str,
+    termination: str,
+    iis_strategy: int | None = None,
+) -> str:
     """The failure explained: what HiGHS concluded, then why, in the model's terms."""
     if "unbounded" in termination or "infeasible_or" in termination:
         termination = _rerun_without_presolve(model) or termination
@@ -155,7 +162,7 @@ def _diagnose(model: linopy.Model, terms: ModelTerms, status: str, termination: 
         return f"HiGHS stopped without an optimum (status '{status}', termination '{termination}')."
     if "infeasible" in termination and "unbounded" not in termination:
         return "The model is infeasible: no solution meets all its constraints.\n" + (
-            explain_infeasible(solver, model, terms)
+            explain_infeasible(solver, model, terms, iis_strategy)
         )
     if "unbounded" in termination:
         return "The model is unbounded: its cost can fall without limit.\n" + (

@@ -26,6 +26,7 @@ from esmflow.backends.model_terms import Entry, ModelTerms, number_text
 from esmflow.errors import ProblemCollector
 
 _MAX_LISTED = 10
+_MAX_LOOKED_AT = 2000
 
 
 def unbounded_columns(matrices: linopy.matrices.MatrixAccessor, sense: str) -> np.ndarray:
@@ -60,13 +61,15 @@ def check_unbounded(model: linopy.Model, terms: ModelTerms) -> None:
     if not len(positions):
         return
     problems = ProblemCollector()
-    entries = [terms.variable(int(label)) for label in matrices.vlabels[positions]]
-    coefficients = np.asarray(matrices.c, dtype=float)[positions]
+    looked_at = positions[:_MAX_LOOKED_AT]  # enough to group; a whole year of them adds nothing
+    entries = [terms.variable(int(label)) for label in matrices.vlabels[looked_at]]
+    coefficients = np.asarray(matrices.c, dtype=float)[looked_at]
     groups = _grouped(entries, coefficients)
     for entry, (coefficient, count) in list(groups.items())[:_MAX_LISTED]:
         problems.add(unbounded_message(entry, coefficient, count, terms))
-    if len(groups) > _MAX_LISTED:
-        problems.add(f"… and {len(groups) - _MAX_LISTED} more variables like these.")
+    listed = sum(count for _, count in list(groups.values())[:_MAX_LISTED])
+    if len(positions) > listed:
+        problems.add(f"… and {len(positions) - listed} more variables like these.")
     problems.raise_if_any()
 
 
