@@ -171,4 +171,4 @@ def log_run_summary() -> None:
     except Exception as err:
         summary = f"(no run summary: {err})"
     if summary:
-        logger.warning("\n" + summary)
+        logger.warning(f"\n{summary}")
