@@ -115,6 +115,17 @@ CASES = {
         {},
         ["checks.unbounded_export_revenue", "export_max"],
     ),
+    # produced at a gain and sent out of the system for free
+    "cost_flow_out": (
+        with_gas(carrier_export="power", cost_flow_out=per_cost(-2)),
+        {},
+        ["checks.unbounded_export_revenue", "export_max"],
+    ),
+    "cost_source_use": (
+        with_gas(carrier_export="power", cost_source_use=per_cost(-2)),
+        {},
+        ["checks.unbounded_export_revenue", "export_max"],
+    ),
     # the net capacity cost is negative: 1 × (depreciation 1 + O&M fraction -2) per unit; no
     # single data check sees it, the program analysis does
     "cost_om_annual_investment_fraction": (
@@ -164,6 +175,14 @@ def test_a_negative_cost_with_its_bound_solves(tmp_path):
     model.build()
     model.solve()
     assert model.solve_result.objective == pytest.approx(-8)
+
+
+def test_a_negative_fuel_cost_with_nowhere_to_send_the_output_solves(tmp_path):
+    # gas pays 1 per unit drawn, but no export: only the demand (1 + 1) takes power → -2
+    model = Model.from_yaml(write_model(tmp_path, with_gas(cost_per_unit=-1)))
+    model.build()
+    model.solve()
+    assert model.solve_result.objective == pytest.approx(-2)
 
 
 def test_a_negative_cost_in_a_class_outside_the_objective_is_allowed(tmp_path):
