@@ -29,3 +29,11 @@ rule all:
             rules.dump_provenance.output,
             scenario=selected_scenarios(),
         ),
+
+
+onsuccess:
+    log_run_summary()
+
+
+onerror:
+    log_run_summary()

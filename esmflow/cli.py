@@ -67,7 +67,8 @@ def solve(args: argparse.Namespace) -> Path:
         provenance_attrs(out.name, settings, code_hash(package), folder=package.parent)
     )
     write_netcdf(results, out / "results.nc")
-    write_yaml(solve_status(model.solve_result, options, "highs"), out / "solve_status.yaml")
+    status = {**solve_status(model.solve_result, options, "highs"), "warnings": model.warnings}
+    write_yaml(status, out / "solve_status.yaml")
     for name, make_table in summaries.TABLES.items():
         write_csv(make_table(results), out / "summaries" / f"{name}.csv", index=False)
     for name, draw in plots.FIGURES.items():

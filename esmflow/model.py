@@ -2,7 +2,8 @@
 
 It only chains the stages that the workflow's rules run one by one (see `rules/*.smk`):
 prepare inputs → distances → time clustering → build → solve → results. Each stage lives in its
-own module and is usable without this class.
+own module and is usable without this class. The ModelWarnings of every stage reach the caller as
+Python warnings and are also listed in `Model.warnings` and the results' `warnings` attribute.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import xarray as xr
 
+from esmflow import stage_warnings
 from esmflow.backends.highs import SolveResult, solve_program
 from esmflow.backends.program import Program
 from esmflow.io.read_model import read_model
@@ -43,6 +45,7 @@ class Model:
         self.program: Program | None = None
         self.solve_result: SolveResult | None = None
         self.results: xr.Dataset | None = None
+        self.warnings: list[dict[str, str]] = stage_warnings.stored(inputs.attrs)
 
     @classmethod
     def from_yaml(
@@ -71,16 +74,24 @@ class Model:
             Anything wrong with the model definition or its data, all problems listed at once.
         """
         names = [*([scenario] if scenario else []), *overrides]
-        definition = read_model(path, overrides=names, set_values=dict(set or {}))
-        inputs = prepare_inputs(definition)
-        inputs = add_distances(inputs)
-        inputs = cluster_time(inputs)
+        with stage_warnings.recording("prepare_inputs") as found:
+            definition = read_model(path, overrides=names, set_values=dict(set or {}))
+            inputs = prepare_inputs(definition)
+        with stage_warnings.recording("compute_distances") as found_later:
+            inputs = add_distances(inputs)
+        with stage_warnings.recording("cluster_time") as found_last:
+            inputs = cluster_time(inputs)
+        inputs.attrs = stage_warnings.with_records(
+            inputs.attrs, [*found, *found_later, *found_last]
+        )
         return cls(inputs)
 
     def build(self, options: BuildOptions | None = None) -> Program:
         """Turn inputs and math into the linear (or mixed-integer) program."""
         options = options or BuildOptions.from_model_config(self.config)
-        self.program = build_program(self.inputs, self.math, options)
+        with stage_warnings.recording("build_model") as found:
+            self.program = build_program(self.inputs, self.math, options)
+        self.warnings = stage_warnings.unique([*self.warnings, *found])
         return self.program
 
     def solve(self, options: SolveOptions | None = None) -> xr.Dataset:
@@ -89,6 +100,9 @@ class Model:
             self.build()
         assert self.program is not None
         options = options or SolveOptions.from_model_config(self.config)
-        self.solve_result = solve_program(self.program, options)
+        with stage_warnings.recording("solve_model") as found:
+            self.solve_result = solve_program(self.program, options, self.inputs, self.math)
+        self.warnings = stage_warnings.unique([*self.warnings, *found])
         self.results = make_results(self.inputs, self.solve_result)
+        self.results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(self.warnings)
         return self.results

@@ -5,7 +5,9 @@ import hashlib
 import os
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 ROOT = Path(workflow.basedir)
 
@@ -116,3 +118,57 @@ def solve_memory(wildcards, input, attempt) -> int:
 def build_memory(wildcards, input, attempt) -> int:
     """MB for the build job: a multiple of the model inputs' size, more on each retry."""
     return int(max(2000, 40 * input.size_mb) * attempt)
+
+
+def run_summary(scenarios: list[str]) -> str:
+    """What every scenario left behind, for the end of a run: its warnings, or why it failed.
+
+    Read from the files the rules write (`solve_status.yaml` lists the warnings of all steps;
+    `diagnosis.txt` explains a model step that stopped), so it is cheap and needs no esmflow.
+    """
+    blocks = []
+    for name in scenarios:
+        status = Path(expand(rules.solve_model.output.status, scenario=name)[0])
+        diagnosis = status.parent / "diagnosis.txt"
+        try:
+            if diagnosis.is_file():
+                text = diagnosis.read_text().rstrip().splitlines()
+                shown = "\n    ".join(text[:25] + (["…"] if len(text) > 25 else []))
+                earlier = (
+                    f"\n  (files in {status.parent}/ from an earlier successful run are kept;"
+                    " they do not reflect this run)"
+                    if status.parent.joinpath("results.nc").is_file()
+                    else ""
+                )
+                blocks.append(
+                    f"scenario {name} FAILED — {diagnosis}:\n    {shown}{earlier}"
+                )
+            elif status.is_file():
+                records = (yaml.safe_load(status.read_text()) or {}).get(
+                    "warnings"
+                ) or []
+                if records:
+                    lines = [
+                        f"[{record.get('stage', '?')}] {record.get('message', record)}"
+                        for record in records
+                    ]
+                    blocks.append(
+                        f"scenario {name}: {len(records)} warning(s) (listed in {status}):\n  - "
+                        + "\n  - ".join(lines)
+                    )
+        except (OSError, yaml.YAMLError, AttributeError) as err:
+            blocks.append(
+                f"scenario {name}: could not read {status} or {diagnosis}: {err}"
+            )
+    return "\n".join(blocks)
+
+
+def log_run_summary() -> None:
+    """Print `run_summary` at the end of a run (never fails the run itself)."""
+    # A summary must never turn a finished run into an error, whatever goes wrong in it.
+    try:
+        summary = run_summary(selected_scenarios())
+    except Exception as err:
+        summary = f"(no run summary: {err})"
+    if summary:
+        logger.warning(f"\n{summary}")

@@ -41,6 +41,9 @@ rule postprocess:
 
 
 rule dump_provenance:
+    # After a successful solve only: a failed scenario must not leave a record that looks complete.
+    input:
+        status=rules.solve_model.output.status,
     output:
         provenance="results/{scenario}/provenance/config.yaml",
     log:

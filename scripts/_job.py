@@ -12,13 +12,20 @@ Only public attributes are used, no Snakemake internals, so a new Snakemake rele
 
 Importing this module puts the checkout's root first on `sys.path`, so rule scripts always run the
 `esmflow` beside them, whether or not (and wherever) esmflow is installed.
+
+A model step runs inside `stage(job, name)`: its ModelWarnings are recorded (for its output file
+and, in the end, `solve_status.yaml`), and if it stops on a ModelError the message is also written
+to `diagnosis.txt` in the scenario's results folder, which Snakemake does not delete as it deletes a
+failed job's outputs.
 """
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -28,6 +35,13 @@ import yaml
 CHECKOUT = Path(__file__).resolve().parents[1]
 if str(CHECKOUT) not in sys.path[:1]:
     sys.path.insert(0, str(CHECKOUT))
+
+from esmflow import stage_warnings  # noqa: E402 - needs the checkout on sys.path first
+from esmflow.errors import ModelError  # noqa: E402
+from esmflow.io.results_file import atomic_path  # noqa: E402
+
+DIAGNOSIS_FILE = "diagnosis.txt"
+PROGRAM_GROUP = "esmflow"  # the netCDF group of model.nc that holds esmflow's part of the program
 
 
 class _Named(list):
@@ -105,14 +119,6 @@ def _python_log(job: Any) -> str | None:
     return named or (log[0] if len(log) else None)
 
 
-def _is_model_error(error: BaseException) -> bool:
-    try:
-        from esmflow.errors import ModelError
-    except ImportError:
-        return False
-    return isinstance(error, ModelError)
-
-
 def configure_logging(job: Any) -> None:
     """Log to the rule's log file and to stderr; warnings and uncaught errors land there too.
 
@@ -138,10 +144,60 @@ def configure_logging(job: Any) -> None:
             sys.__excepthook__(kind, error, trace)
             return
         logger = logging.getLogger(getattr(job, "rule", "job"))
-        if _is_model_error(error):
+        if isinstance(error, ModelError):
             # A modeller's mistake: the message says what to fix; a traceback would only hide it.
             logger.error("%s: %s", kind.__name__, error)
         else:
             logger.error("uncaught exception", exc_info=(kind, error, trace))
 
     sys.excepthook = log_uncaught
+
+
+def diagnosis_path(job: Any) -> Path:
+    """`diagnosis.txt` in the folder of the job's first output (`results/{scenario}/`)."""
+    return Path(job.output[0]).parent / DIAGNOSIS_FILE
+
+
+@contextlib.contextmanager
+def stage(
+    job: Any, name: str, earlier: Sequence[Mapping[str, str]] = ()
+) -> Iterator[list[dict[str, str]]]:
+    """Run one model step: yield the list its ModelWarnings are recorded in; explain a failure.
+
+    A `diagnosis.txt` left by an earlier failed run is removed first (this run supersedes it);
+    an error is written there (a ModelError as it is, anything else as a probable bug) with every
+    warning raised so far (`earlier`, from the step's input file, and this step's own), then
+    raised on, so the job still fails.
+    """
+    diagnosis = diagnosis_path(job)
+    diagnosis.unlink(missing_ok=True)
+    found: list[dict[str, str]] = []
+    try:
+        with stage_warnings.recording(name) as found:
+            yield found
+    except Exception as error:
+        write_diagnosis(diagnosis, job, name, error, [*earlier, *found])
+        raise
+
+
+def write_diagnosis(
+    path: Path, job: Any, name: str, error: Exception, records: Sequence[Mapping[str, str]]
+) -> None:
+    """The failure in words a modeller can act on, with the warnings that came before it."""
+    scenario = getattr(getattr(job, "wildcards", None), "scenario", None)
+    title = f"Scenario '{scenario}'" if scenario else "This run"
+    if isinstance(error, ModelError):
+        reason = str(error)
+    else:  # not the model's fault: say so, and where the traceback is
+        reason = (
+            f"An unexpected error, probably a bug in esmflow ({type(error).__name__}: {error}). "
+            f"The traceback is in the log ({_python_log(job) or 'the job output'}); please "
+            "report it with that log."
+        )
+    lines = [f"{title} stopped in {name}; no later step ran.", "", reason]
+    if records:
+        lines += ["", "Warnings raised before it stopped:"]
+        lines += [f"  - {line}" for line in stage_warnings.as_lines(records)]
+    with atomic_path(path) as temporary:
+        temporary.write_text("\n".join(lines) + "\n")
+    logging.getLogger(name).error("diagnosis written to %s", path)

@@ -1,12 +1,17 @@
-"""Build the optimisation program from the model inputs and their math; store it as netCDF."""
+"""Build the optimisation program from the model inputs and their math; store it as netCDF.
+
+The warnings of every step so far travel on in the program file (attribute `warnings` of its
+`esmflow` group), where the solve collects them.
+"""
 
 import logging
 
 import xarray as xr
-from _job import configure_logging, get_job
+from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
+from esmflow import stage_warnings
 from esmflow.backends.program import Program
-from esmflow.io.results_file import atomic_path
+from esmflow.io.results_file import atomic_path, set_netcdf_attribute
 from esmflow.math.engine.build import build_program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
@@ -25,9 +30,13 @@ def main(job) -> None:
     configure_logging(job)
     with xr.open_dataset(job.input.inputs) as stored:
         inputs = stored.load()
-    program = build(inputs)
+    earlier = stage_warnings.stored(inputs.attrs)
+    with stage(job, "build_model", earlier) as found:
+        program = build(inputs)
     with atomic_path(job.output.program) as temporary:
         program.to_netcdf(temporary)
+        records = stage_warnings.encoded([*earlier, *found])
+        set_netcdf_attribute(temporary, stage_warnings.WARNINGS_ATTR, records, PROGRAM_GROUP)
     logger.info(
         "built %d variables and %d constraints (%d components)",
         program.model.nvars,

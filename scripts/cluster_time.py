@@ -3,8 +3,9 @@
 import logging
 
 import xarray as xr
-from _job import configure_logging, get_job
+from _job import configure_logging, get_job, stage
 
+from esmflow import stage_warnings
 from esmflow.io.results_file import write_netcdf
 from esmflow.preprocess.time import cluster_time
 
@@ -14,7 +15,10 @@ logger = logging.getLogger(__name__)
 def main(job) -> None:
     configure_logging(job)
     with xr.open_dataset(job.input.inputs) as stored:
-        inputs = cluster_time(stored.load())
+        inputs = stored.load()
+    with stage(job, "cluster_time", stage_warnings.stored(inputs.attrs)) as found:
+        inputs = cluster_time(inputs)
+    inputs.attrs = stage_warnings.with_records(inputs.attrs, found)
     write_netcdf(inputs, job.output.inputs)
     logger.info("%d time steps", inputs.sizes.get("timesteps", 0))
 

@@ -3,8 +3,9 @@
 import logging
 
 import xarray as xr
-from _job import configure_logging, get_job
+from _job import configure_logging, get_job, stage
 
+from esmflow import stage_warnings
 from esmflow.io.results_file import write_csv, write_netcdf
 from esmflow.postprocess.summaries import distance_table
 from esmflow.preprocess.distances import add_distances
@@ -15,8 +16,11 @@ logger = logging.getLogger(__name__)
 def main(job) -> None:
     configure_logging(job)
     with xr.open_dataset(job.input.inputs) as stored:
-        inputs = add_distances(stored.load())
-    table = distance_table(inputs)
+        inputs = stored.load()
+    with stage(job, "compute_distances", stage_warnings.stored(inputs.attrs)) as found:
+        inputs = add_distances(inputs)
+        table = distance_table(inputs)
+    inputs.attrs = stage_warnings.with_records(inputs.attrs, found)
     write_netcdf(inputs, job.output.inputs)
     write_csv(table, job.output.distances, index=False)
     logger.info("%d transmission links", len(table))

@@ -8,6 +8,7 @@ import xarray as xr
 import yaml
 from _job import configure_logging, get_job
 
+from esmflow import stage_warnings
 from esmflow.backends.highs import SolveResult
 from esmflow.io.results_file import write_csv, write_netcdf
 from esmflow.postprocess import plots, summaries
@@ -38,6 +39,9 @@ def main(job) -> None:
     ):
         results = make_results(inputs.load(), stored_solve_result(solution.load(), status))
     results.attrs.update(provenance_attrs(job.params.scenario, job.params.config, job.params.code))
+    results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(
+        status.get("warnings") or []
+    )
     write_netcdf(results, job.output.results)
     for name, make_table in summaries.TABLES.items():
         write_csv(make_table(results), getattr(job.output, name), index=False)

@@ -1,19 +1,22 @@
 """Solve the stored program; write the solution, a status file and the solver's log.
 
-Anything but an optimum fails the job (non-zero exit) with the solver's diagnosis in the log, so
-Snakemake marks it failed and removes partial outputs.
+Anything but an optimum fails the job (non-zero exit): the diagnosis (the conflicting constraints
+and bounds of an infeasible model, the cause of an unbounded one) goes to the log and to
+`results/{scenario}/diagnosis.txt`, and Snakemake removes the partial outputs. `solve_status.yaml`
+lists under `warnings:` every ModelWarning of this scenario's steps, from reading the model to
+this solve.
 """
 
 import logging
 from typing import Any
 
 import xarray as xr
-from _job import configure_logging, get_job
+from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
+from esmflow import stage_warnings
 from esmflow.backends.highs import solve_program
 from esmflow.backends.program import Program
-from esmflow.errors import ModelError
-from esmflow.io.results_file import write_netcdf, write_yaml
+from esmflow.io.results_file import read_netcdf_attributes, write_netcdf, write_yaml
 from esmflow.options import SolveOptions
 from esmflow.postprocess.results import solve_status
 from esmflow.preprocess.inputs import resolved_config
@@ -31,29 +34,28 @@ def solve_options(
 
 def main(job) -> None:
     configure_logging(job)
-    with xr.open_dataset(job.input.inputs) as inputs:
-        model_config = resolved_config(inputs)
-    options = solve_options(
-        model_config, dict(job.params.solver), job.threads, job.log.get("solver")
-    )
-    program = Program.from_netcdf(job.input.program)
-    result = solve_program(program, options)
-    if result.termination != "optimal":
-        raise ModelError(
-            f"the solver stopped without an optimum (termination: {result.termination})",
-            expected="optimal",
-            got=str(result.termination),
+    with xr.open_dataset(job.input.inputs) as stored:
+        inputs = stored.load()
+    earlier = stage_warnings.stored(read_netcdf_attributes(job.input.program, PROGRAM_GROUP))
+    with stage(job, "solve_model", earlier) as found:
+        options = solve_options(
+            resolved_config(inputs), dict(job.params.solver), job.threads, job.log.get("solver")
         )
+        program = Program.from_netcdf(job.input.program)
+        result = solve_program(program, options, inputs)
+    records = stage_warnings.unique([*earlier, *found])
     write_netcdf(result.solution, job.output.solution)
-    write_yaml(solve_status(result, options, job.params.backend), job.output.status)
+    status = {**solve_status(result, options, job.params.backend), "warnings": records}
+    write_yaml(status, job.output.status)
     logger.info(
-        "%s: objective %.10g in %.2f s with %s %s (%d threads)",
+        "%s: objective %.10g in %.2f s with %s %s (%d threads); %d warnings",
         result.termination,
         result.objective,
         result.wall_time,
         result.solver,
         result.solver_version,
         options.threads,
+        len(records),
     )
 
 

@@ -26,6 +26,7 @@ def test_solve_writes_the_workflow_files(tmp_path: Path) -> None:
     status = yaml.safe_load((tmp_path / "solve_status.yaml").read_text())
     # Calliope 0.7.0 with HiGHS: 150.93498019705828
     assert status["objective"] == pytest.approx(150.93498019705828, rel=1e-6)
+    assert status["warnings"] == []  # as the workflow's status file: every warning, here none
     for name in ("results.nc", "summaries/capacities.csv", "plots/dispatch.png", "solver.log"):
         assert (tmp_path / name).is_file(), name
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import linopy
@@ -52,17 +53,49 @@ def test_infeasible_program_names_the_conflicting_constraints() -> None:
     flow = model.add_variables(lower=0, upper=3, coords=[hours], name="flow")
     model.add_constraints(flow >= 5, name="demand_met")
     model.add_objective(flow.sum())
-    with pytest.raises(ModelError, match=r"(?s)infeasible.*demand_met\[timesteps=h1\]"):
+    with pytest.raises(ModelError, match=r"(?s)infeasible.*demand_met\[timesteps=h\d\]") as caught:
         solve_program(Program(model=model), SolveOptions())
+    # the IIS holds the row and the bound it runs into
+    assert re.search(r"flow\[timesteps=h\d\]: at most 3", str(caught.value))
 
 
-def test_unbounded_program_says_so() -> None:
+def test_a_variable_alone_unbounded_is_refused_before_the_solve() -> None:
+    # min -x with x >= 1: x can grow alone (its only row has no upper side) → caught pre-solve
     model = linopy.Model()
     x = model.add_variables(lower=0, name="x")
     model.add_constraints(x >= 1, name="at_least_one")
     model.add_objective(-1 * x)
-    with pytest.raises(ModelError, match=r"unbounded.*e\.g\. along x"):
+    with pytest.raises(
+        ModelError, match=r"x: its cost per unit is -1, but nothing limits x from above.*unbounded"
+    ):
         solve_program(Program(model=model), SolveOptions())
+    assert model.solver_model is None  # refused before HiGHS ever saw it
+
+
+def test_unbounded_ray_names_the_variables_along_it() -> None:
+    # min -x with x <= y: x alone is stopped by the row, so HiGHS finds the ray (x, y) = (1, 1)
+    model = linopy.Model()
+    hours = pd.Index(["h1"], name="timesteps")
+    x = model.add_variables(lower=0, coords=[hours], name="x")
+    y = model.add_variables(lower=0, coords=[hours], name="y")
+    model.add_constraints(x - y <= 0, name="x_below_y")
+    model.add_objective(-1 * x.sum())
+    with pytest.raises(ModelError, match=r"(?s)unbounded.*ray.*x\[timesteps=h1\] grows") as caught:
+        solve_program(Program(model=model), SolveOptions())
+    assert "y[timesteps=h1] grows" in str(caught.value)
+
+
+def test_conflicting_variable_bounds_are_named() -> None:
+    # flow in [5, 3]: no row at all, only a column whose bounds contradict each other
+    model = linopy.Model()
+    hours = pd.Index(["h1"], name="timesteps")
+    flow = model.add_variables(lower=5, upper=3, coords=[hours], name="flow")
+    model.add_objective(flow.sum())
+    with pytest.raises(
+        ModelError, match=r"(?s)infeasible.*Variable bounds:.*flow\[timesteps=h1\]: at least 5"
+    ) as caught:
+        solve_program(Program(model=model), SolveOptions())
+    assert "at most 3" in str(caught.value)
 
 
 def test_other_solvers_are_refused() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import _job
 import pytest
 import yaml
+from math_models import demand, model_definition, per_cost, supply, write_model
 
 from esmflow.errors import ModelError
 
@@ -108,3 +110,111 @@ def test_a_rule_script_runs_from_the_shell(tmp_path: Path) -> None:
     record = yaml.safe_load(out.read_text())
     assert record["scenario"] == "base" and record["esmflow_code_hash"] == "abc"
     assert "git" in record and "versions" in record
+
+
+@pytest.fixture
+def restore_logging():
+    """Rule scripts configure logging for their process; put the test process back after."""
+    yield
+    sys.excepthook = sys.__excepthook__
+    logging.captureWarnings(False)
+    logging.basicConfig(force=True, handlers=[logging.NullHandler()])
+
+
+def run_model_steps(tmp_path: Path, definition: dict, solver_options: dict) -> Path:
+    """prepare → distances → clustering → build → solve through the scripts' `main`, as Snakemake
+    would run them for scenario `s`; returns the scenario's results folder."""
+    import build_model
+    import cluster_time
+    import compute_distances
+    import prepare_inputs
+    import solve_model
+
+    model = write_model(tmp_path / "model", definition)
+    out, logs = tmp_path / "results" / "s", tmp_path / "logs" / "s"
+
+    def job(rule: str, *args: str) -> object:
+        return _job.parse_job([*args, "--wildcards", "scenario=s"], rule=rule)
+
+    params = {"model": str(model), "overrides": [], "set": {}}
+    prepare_inputs.main(
+        job(
+            "prepare_inputs",
+            *("--output", f"inputs={out}/inputs.nc", "--log", f"{logs}/prepare_inputs.log"),
+            *("--params", json.dumps(params)),
+        )
+    )
+    compute_distances.main(
+        job(
+            "compute_distances",
+            *("--input", f"inputs={out}/inputs.nc", "--output"),
+            *(f"inputs={out}/inputs_with_distances.nc", f"distances={out}/distances.csv"),
+            *("--log", f"{logs}/compute_distances.log"),
+        )
+    )
+    cluster_time.main(
+        job(
+            "cluster_time",
+            *("--input", f"inputs={out}/inputs_with_distances.nc"),
+            *("--output", f"inputs={out}/model_inputs.nc", "--log", f"{logs}/cluster_time.log"),
+        )
+    )
+    build_model.main(
+        job(
+            "build_model",
+            *("--input", f"inputs={out}/model_inputs.nc", "--output", f"program={out}/model.nc"),
+            *("--log", f"{logs}/build_model.log"),
+        )
+    )
+    solver = {"name": "highs", "options": solver_options}
+    solve_model.main(
+        job(
+            "solve_model",
+            *("--input", f"program={out}/model.nc", f"inputs={out}/model_inputs.nc"),
+            *("--output", f"solution={out}/solution.nc", f"status={out}/solve_status.yaml"),
+            *("--log", f"python={logs}/solve_model.log", f"solver={logs}/solve_model_solver.log"),
+            *("--params", json.dumps({"solver": solver, "backend": "highs"})),
+        )
+    )
+    return out
+
+
+def gas_and_load(**gas: object) -> dict:
+    # `cost_flow_in` on a supply tech has no effect: base.yaml's checks warn at build time
+    return model_definition(
+        {
+            "gas": supply(cost_per_unit=1, cost_flow_in=per_cost(1), **gas),
+            "load": demand("power", 4, 10),
+        }
+    )
+
+
+@pytest.mark.slow
+def test_every_steps_warnings_land_in_solve_status(tmp_path: Path, restore_logging) -> None:
+    # (the scripts send warnings to their logs: `configure_logging` captures them)
+    out = run_model_steps(tmp_path, gas_and_load(), {"mip_rel_gp": 0.01})
+    status = yaml.safe_load((out / "solve_status.yaml").read_text())
+    assert status["termination"] == "optimal" and status["objective"] == pytest.approx(14)
+    assert [record["stage"] for record in status["warnings"]] == ["build_model", "solve_model"]
+    assert "cost_flow_in" in status["warnings"][0]["message"]
+    assert "mip_rel_gp" in status["warnings"][1]["message"]
+    # each step's log has its own warning; the program file carries the list on to the solve
+    assert "cost_flow_in" in (tmp_path / "logs" / "s" / "build_model.log").read_text()
+    assert "mip_rel_gp" in (tmp_path / "logs" / "s" / "solve_model.log").read_text()
+    assert not (out / "diagnosis.txt").exists()
+
+
+@pytest.mark.slow
+def test_a_failed_solve_leaves_its_diagnosis(tmp_path: Path, restore_logging) -> None:
+    # demand 10 in the second hour, gas at most 5: infeasible
+    with pytest.raises(ModelError, match="infeasible"):
+        run_model_steps(tmp_path, gas_and_load(flow_cap_max=5), {})
+    out = tmp_path / "results" / "s"
+    diagnosis = (out / "diagnosis.txt").read_text()
+    assert diagnosis.startswith("Scenario 's' stopped in solve_model; no later step ran.")
+    assert "flow_cap[nodes=A, techs=gas, carriers=power]: at most 5 (flow_cap_max = 5)" in diagnosis
+    assert "Warnings raised before it stopped:\n  - [build_model] `cost_flow_in`" in diagnosis
+    assert not (out / "solve_status.yaml").exists()
+    # the next successful run of the scenario removes the stale diagnosis
+    run_model_steps(tmp_path, gas_and_load(), {})
+    assert not (out / "diagnosis.txt").exists()

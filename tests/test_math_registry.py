@@ -133,6 +133,14 @@ COVERAGE: dict[str, str] = {
             "storage_initial_max",
         )
     },
+    **{
+        name: "test_unbounded.py::test_negative_cost_is_refused_before_the_solve"
+        for name in (
+            "unbounded_flow_cap_per_distance_cost",
+            "unbounded_om_annual_cost",
+            "unbounded_export_revenue",
+        )
+    },
     "flow_in_for_supply_tech": "test_math_checks.py::test_warning_checks",
     "flow_out_for_demand_tech": "test_math_checks.py::test_warning_checks",
     "no_storage_discharge_depth_when_clustering": "test_math_checks.py::test_clustering_checks",

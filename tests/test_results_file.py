@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
+import linopy
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 import yaml
 
-from esmflow.io.results_file import atomic_path, write_csv, write_netcdf, write_yaml
+from esmflow.backends.program import Program
+from esmflow.io.results_file import (
+    atomic_path,
+    new_file_mode,
+    write_csv,
+    write_netcdf,
+    write_yaml,
+)
 
 
 def test_netcdf_round_trip_keeps_bools_strings_and_attrs(tmp_path: Path) -> None:
@@ -55,3 +65,28 @@ def test_csv_and_yaml(tmp_path: Path) -> None:
     assert (tmp_path / "t.csv").read_text() == "techs,value\ngas,1.0\n"
     write_yaml({"b": 1, "a": [1, 2]}, tmp_path / "s.yaml")
     assert (tmp_path / "s.yaml").read_text() == "b: 1\na:\n- 1\n- 2\n"
+
+
+@pytest.fixture(params=[0o022, 0o027])
+def umask(request):
+    """Run the test under this umask (as a user's shell would set it), then restore the old one."""
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def test_result_files_get_the_mode_the_umask_allows(tmp_path: Path, umask: int) -> None:
+    # a new file is rw-rw-rw- minus the umask: 022 → rw-r--r--, 027 → rw-r-----
+    expected = {0o022: 0o644, 0o027: 0o640}[umask]
+    assert new_file_mode() == expected
+    write_netcdf(xr.Dataset({"x": ("t", [1.0])}), tmp_path / "a.nc")
+    write_csv(pd.DataFrame({"x": [1]}), tmp_path / "a.csv")
+    write_yaml({"x": 1}, tmp_path / "a.yaml")
+    program = Program(model=linopy.Model())
+    program.model.add_variables(lower=0, name="x")
+    program.to_netcdf(tmp_path / "model.nc")
+    # a writer that itself writes atomically into the temporary path (as build_model does)
+    with atomic_path(tmp_path / "nested.nc") as temporary:
+        program.to_netcdf(temporary)
+    for name in ("a.nc", "a.csv", "a.yaml", "model.nc", "nested.nc"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == expected, name

@@ -115,7 +115,7 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
     assert not missing, missing
 
     status = yaml.safe_load((folder / "solve_status.yaml").read_text())
-    assert status["termination"] == "optimal"
+    assert status["termination"] == "optimal" and status["warnings"] == []
     # Calliope 0.7.0 with HiGHS gives 150.93498019705828 for this model
     assert status["objective"] == pytest.approx(150.93498019705828, rel=1e-6)
     assert status["solver"] == "highs" and status["threads"] == 2
@@ -164,6 +164,24 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
     planned = set(re.findall(r"^(?:local)?rule (\w+):", changed.stdout, flags=re.MULTILINE))
     assert planned == {"solve_model", "postprocess", "dump_provenance", "all"}, report(changed)
 
+    # a warning (here an option HiGHS does not know) is listed in solve_status.yaml, in
+    # results.nc and printed at the end of the run
+    (repo_copy / "solver.yaml").write_text(
+        "scenarios: {tiny: {solver: {options: {mip_rel_gp: 0.01}}}}"
+    )
+    warned = snakemake(
+        repo_copy, "--cores", "2", "--configfile", "tests/config.tiny.yaml", "solver.yaml"
+    )
+    assert warned.returncode == 0, report(warned)
+    status = yaml.safe_load((folder / "solve_status.yaml").read_text())
+    assert [record["stage"] for record in status["warnings"]] == ["solve_model"]
+    assert "mip_rel_gp" in status["warnings"][0]["message"]
+    assert "scenario tiny: 1 warning(s)" in warned.stderr, report(warned)
+    with xr.open_dataset(folder / "results.nc") as results:
+        assert "mip_rel_gp" in results.attrs["warnings"]
+    record = yaml.safe_load((folder / "provenance" / "config.yaml").read_text())
+    assert record["solve"]["termination"] == "optimal" and record["solve"]["warnings"] == 1
+
 
 def test_bad_model_stops_in_prepare_inputs(repo_copy: Path) -> None:
     model = repo_copy / "tests" / "data" / "tiny" / "model.yaml"
@@ -192,10 +210,18 @@ def test_infeasible_model_fails_the_solve_with_a_diagnosis(repo_copy: Path) -> N
             }
         )
     )
-    target = "results/tiny_infeasible/solution.nc"
-    done = snakemake(repo_copy, target, "--cores", "1", "--configfile", "infeasible.yaml")
+    done = snakemake(repo_copy, "--cores", "1", "--configfile", "infeasible.yaml")
     assert done.returncode != 0
     log = (repo_copy / "logs" / "tiny_infeasible" / "solve_model.log").read_text()
     assert "ModelError" in log and "infeasible" in log
     folder = repo_copy / "results" / "tiny_infeasible"
     assert not (folder / "solution.nc").exists() and not (folder / "solve_status.yaml").exists()
+    # nothing that looks like a finished scenario: no results, no provenance record
+    assert not (folder / "results.nc").exists()
+    assert not (folder / "provenance" / "config.yaml").exists()
+    # the diagnosis stays (Snakemake deletes only declared outputs) and names the bound
+    diagnosis = (folder / "diagnosis.txt").read_text()
+    assert diagnosis.startswith("Scenario 'tiny_infeasible' stopped in solve_model")
+    assert "at most 1 (flow_cap_max = 1)" in diagnosis, diagnosis
+    # and the end of the run points to it
+    assert "scenario tiny_infeasible FAILED" in done.stdout + done.stderr, report(done)

@@ -1,9 +1,11 @@
 """Solve a Program with HiGHS through highspy, in memory (no LP file).
 
-linopy hands HiGHS the whole constraint matrix at once (`io_api="direct"`). Anything but an
-optimum raises a ModelError that says what happened: for an infeasible model, the constraints
-HiGHS's IIS finds in conflict; for an unbounded one, the status and the variables that can run
-away in the direction of the objective.
+linopy hands HiGHS the whole constraint matrix at once (`io_api="direct"`). Before the solve, the
+program is checked for sure causes of an unbounded optimum (`unbounded.py`, a ModelError) and for
+badly scaled numbers (`numerics.py`, ModelWarnings). Anything but an optimum raises a ModelError
+that explains it in the model's terms (`diagnosis.py`): for an infeasible model, the constraints
+and variable bounds of HiGHS's irreducible infeasible set, with the parameters behind them; for an
+unbounded one, the variables along which the cost falls without end.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import linopy
 import numpy as np
 import xarray as xr
 
+from esmflow.backends.diagnosis import explain_infeasible, explain_unbounded
+from esmflow.backends.model_terms import ModelTerms
+from esmflow.backends.numerics import warn_about_numerics
 from esmflow.backends.program import Program
+from esmflow.backends.unbounded import check_unbounded
 from esmflow.errors import ModelError, ModelWarning, closest_name
+from esmflow.math.schema import MathDefinition
 from esmflow.options import SolveOptions
-
-_MAX_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,18 @@ class SolveResult:
     wall_time: float
 
 
-def solve_program(program: Program, options: SolveOptions) -> SolveResult:
-    """Solve; raise ModelError with a diagnosis unless the optimum was found."""
+def solve_program(
+    program: Program,
+    options: SolveOptions,
+    inputs: xr.Dataset | None = None,
+    math: MathDefinition | None = None,
+) -> SolveResult:
+    """Solve; raise ModelError with a diagnosis unless the optimum was found.
+
+    `inputs` (the model inputs the program was built from) and their `math` (read from the
+    inputs when not given) let the checks and diagnoses name parameters and their values;
+    without inputs they name components only.
+    """
     if options.name != "highs":
         raise ModelError(
             f"Solver '{options.name}' is not available on the HiGHS backend",
@@ -48,6 +63,9 @@ def solve_program(program: Program, options: SolveOptions) -> SolveResult:
             got=options.name,
         )
     model = program.model
+    terms = ModelTerms(model, inputs, math)
+    check_unbounded(model, terms)
+    warn_about_numerics(model, terms)
     solver_options = {
         "threads": int(options.threads),
         "log_to_console": False,
@@ -65,7 +83,8 @@ def solve_program(program: Program, options: SolveOptions) -> SolveResult:
         )
     wall_time = time.perf_counter() - start
     if termination != "optimal":
-        raise ModelError(_diagnose(model, str(status), str(termination)), got=str(termination))
+        iis_strategy = options.options.get("iis_strategy")
+        raise ModelError(_diagnose(model, terms, str(status), str(termination), iis_strategy))
     return SolveResult(
         termination="optimal",
         objective=float(model.objective.value) + program.objective_constant,
@@ -128,17 +147,26 @@ def solution_dataset(program: Program, zero_threshold: float = 0.0) -> xr.Datase
     return solution
 
 
-def _diagnose(model: linopy.Model, status: str, termination: str) -> str:
+def _diagnose(
+    model: linopy.Model,
+    terms: ModelTerms,
+    status: str,
+    termination: str,
+    iis_strategy: int | None = None,
+) -> str:
+    """The failure explained: what HiGHS concluded, then why, in the model's terms."""
     if "unbounded" in termination or "infeasible_or" in termination:
         termination = _rerun_without_presolve(model) or termination
+    solver = model.solver_model
+    if not isinstance(solver, highspy.Highs):
+        return f"HiGHS stopped without an optimum (status '{status}', termination '{termination}')."
     if "infeasible" in termination and "unbounded" not in termination:
-        return "The model is infeasible. " + _conflicting_constraints(model)
+        return "The model is infeasible: no solution meets all its constraints.\n" + (
+            explain_infeasible(solver, model, terms, iis_strategy)
+        )
     if "unbounded" in termination:
-        return (
-            f"The model is {termination.replace('_', ' ')}: the objective can improve without limit"
-            + _unbounded_variables(model)
-            + ". Look for a negative cost (or a revenue) on a variable without an upper bound; "
-            "a finite `*_max` bound fixes it."
+        return "The model is unbounded: its cost can fall without limit.\n" + (
+            explain_unbounded(solver, model, terms)
         )
     return f"HiGHS stopped without an optimum (status '{status}', termination '{termination}')."
 
@@ -154,47 +182,3 @@ def _rerun_without_presolve(model: linopy.Model) -> str | None:
     return (
         "unbounded" if "unbounded" in status else "infeasible" if "infeasible" in status else None
     )
-
-
-def _unbounded_variables(model: linopy.Model) -> str:
-    """The variables along which HiGHS's primal ray runs away (", e.g. along flow_cap[…]")."""
-    solver = model.solver_model
-    if not isinstance(solver, highspy.Highs):
-        return ""
-    try:
-        _, has_ray, ray = solver.getPrimalRay()
-    except Exception:  # noqa: BLE001 - a diagnosis aid only
-        return ""
-    if not has_ray:
-        return ""
-    labels = np.asarray(model.matrices.vlabels)[np.flatnonzero(np.abs(np.asarray(ray)) > 1e-9)]
-    named = [
-        _describe(model.variables.get_label_position(int(label))) for label in labels[:_MAX_LISTED]
-    ]
-    return ", e.g. along " + ", ".join(named) if named else ""
-
-
-def _conflicting_constraints(model: linopy.Model) -> str:
-    try:
-        labels = model.compute_infeasibilities()
-    except Exception as err:  # noqa: BLE001 - the IIS is a diagnosis aid; say why it is missing
-        return f"(HiGHS could not compute an irreducible infeasible set: {err})"
-    if not labels:
-        return "HiGHS found no irreducible infeasible set of constraints (the variable bounds may conflict)."
-    names = []
-    for label in labels[:_MAX_LISTED]:
-        found = model.constraints.get_label_position(label)
-        names.append(_describe(found))
-    more = f" … and {len(labels) - _MAX_LISTED} more" if len(labels) > _MAX_LISTED else ""
-    return (
-        "These constraints conflict, given the bounds of their variables"
-        " (an irreducible infeasible set):\n    " + "\n    ".join(names) + more
-    )
-
-
-def _describe(position: object) -> str:
-    if isinstance(position, tuple) and len(position) == 2:
-        name, coords = position
-        where = ", ".join(f"{key}={value}" for key, value in dict(coords).items())
-        return f"{name}[{where}]"
-    return str(position)

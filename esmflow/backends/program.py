@@ -9,8 +9,6 @@ names, and the component register (kind and dims of every component) as a JSON a
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import linopy
 import xarray as xr
 
 from esmflow.errors import ModelError
+from esmflow.io.results_file import atomic_path
 
 # The one place linopy's arithmetic convention is chosen: under "v1" an absent entry propagates
 # through arithmetic (the engine fills absences on purpose) and NaN constants are errors.
@@ -53,21 +52,13 @@ class Program:
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write model and expressions to one netCDF file, atomically (temp file, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(suffix=".nc", dir=path.parent)
-        os.close(descriptor)
-        try:
+        with atomic_path(path) as temporary:
             self.model.to_netcdf(temporary)
             extra = xr.Dataset(attrs={"esmflow_program": json.dumps(self._register())})
             for name, expression in self.expressions.items():
                 for key, array in _expression_arrays(expression).items():
                     extra[f"{_EXPRESSION_PREFIX}{name}__{key}"] = _unique_dims(array, name)
             extra.to_netcdf(temporary, mode="a", group="esmflow")
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
 
     @classmethod
     def from_netcdf(cls, path: str | Path) -> Program:

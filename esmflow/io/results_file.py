@@ -3,6 +3,10 @@
 A reader (or Snakemake after a crash) then sees either the old file or the complete new one, never
 half a netCDF file. `os.replace` is atomic on POSIX when source and target share a file system,
 which is why the temporary file sits in the target's own folder.
+
+`tempfile.mkstemp` creates its file readable by the owner only; a result file gets the mode any
+newly created file would get (0o666 minus the umask), so colleagues sharing a cluster folder can
+read the results when the user's umask lets them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import netCDF4
 import pandas as pd
 import xarray as xr
 import yaml
@@ -31,9 +36,34 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     temporary_path = Path(temporary)
     try:
         yield temporary_path
+        # The writer may have replaced the temporary file by its own (e.g. another atomic write),
+        # so the mode is set on whatever is there now, just before it takes the target's place.
+        os.chmod(temporary_path, new_file_mode())
         os.replace(temporary_path, target)
     finally:
         temporary_path.unlink(missing_ok=True)
+
+
+def new_file_mode() -> int:
+    """The mode `open()` would give a new file: rw for everyone, minus the process's umask."""
+    return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux ≥ 4.7).
+
+    `os.umask` can only be read by setting it, which for a moment affects files other threads
+    create; /proc avoids that.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_netcdf(dataset: xr.Dataset, path: str | Path) -> None:
@@ -59,3 +89,21 @@ def write_yaml(data: Mapping[str, Any], path: str | Path) -> None:
     """Write a mapping as block-style YAML (keys in the given order), atomically."""
     with atomic_path(path) as temporary:
         temporary.write_text(yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=False))
+
+
+def set_netcdf_attribute(path: str | Path, name: str, value: str, group: str | None = None) -> None:
+    """Set one text attribute of a netCDF file in place (of its root, or of one of its groups).
+
+    For files another library wrote whole (the program: linopy's dataset plus our group), where
+    rewriting the file to add one attribute would cost a second write of all its arrays.
+    """
+    with netCDF4.Dataset(path, mode="a") as stored:
+        target = stored.groups[group] if group else stored
+        target.setncattr(name, value)
+
+
+def read_netcdf_attributes(path: str | Path, group: str | None = None) -> dict[str, Any]:
+    """The attributes of a netCDF file's root (or of one of its groups), without its arrays."""
+    with netCDF4.Dataset(path, mode="r") as stored:
+        source = stored.groups[group] if group else stored
+        return {name: source.getncattr(name) for name in source.ncattrs()}

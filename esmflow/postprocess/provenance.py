@@ -101,10 +101,18 @@ def utc_now() -> str:
 
 
 def provenance_record(
-    scenario: str, scenario_config: Mapping[str, Any], code_hash: str, folder: str | Path = "."
+    scenario: str,
+    scenario_config: Mapping[str, Any],
+    code_hash: str,
+    folder: str | Path = ".",
+    solve_status: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The readable provenance of one scenario run (written to `provenance/config.yaml`)."""
-    return {
+    """The readable provenance of one scenario run (written to `provenance/config.yaml`).
+
+    With the solve's status (`solve_status.yaml`) it also records the outcome the record belongs
+    to: termination, objective, solver, and how many warnings the run raised.
+    """
+    record: dict[str, Any] = {
         "scenario": scenario,
         "config": dict(scenario_config),
         "esmflow_code_hash": code_hash,
@@ -113,6 +121,14 @@ def provenance_record(
         "platform": platform.platform(),
         "created_utc": utc_now(),
     }
+    if solve_status is not None:
+        record["solve"] = {
+            key: solve_status[key]
+            for key in ("termination", "objective", "solver", "solver_version")
+            if key in solve_status
+        }
+        record["solve"]["warnings"] = len(solve_status.get("warnings") or [])
+    return record
 
 
 def provenance_attrs(
