@@ -368,7 +368,10 @@ def build(tmp_path, techs: dict) -> Model:
     [
         ({"cap_method": "integer", "flow_cap_per_unit": 10, "flow_cap_max": 50}, "conflicting"),
         ({"integer_dispatch": True}, r"needs `cap_method: integer`"),
-        ({"cost_purchase_per_distance": per_cost(1)}, "transmission technologies only"),
+        (
+            {"cap_method": "integer", "cost_purchase_per_distance": per_cost(1)},
+            "transmission technologies only",
+        ),
     ],
 )
 def test_contradictory_unit_settings_are_errors(tmp_path, params, words):
