@@ -161,19 +161,6 @@ PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
         "capacity_factor_max",
         "resource_scale",
     ),
-    "MILP (Calliope 0.7 milp math)": (
-        "cap_method",
-        "integer_dispatch",
-        "force_async_flow",
-        "flow_cap_per_unit",
-        "storage_cap_per_unit",
-        "purchased_units_min",
-        "purchased_units_max",
-        "purchased_units_min_systemwide",
-        "purchased_units_max_systemwide",
-        "cost_purchase",
-        "cost_purchase_per_distance",
-    ),
     "Macro's asset constraints (unit commitment, must-run, storage limits)": (
         "availability",
         "must_run",
@@ -201,7 +188,6 @@ PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
 }
 # Calliope 0.7's built-in math files (mode and extra math names) that esmflow does not build yet.
 PLANNED_MATH: dict[str, str] = {
-    "milp": "integer units, integer dispatch and asynchronous flows",
     "operate": "operate mode: rolling-horizon dispatch of given capacities",
     "spores": "SPORES mode: alternatives near the optimum",
     "storage_inter_cluster": "storage across representative days of a clustered year",

@@ -9,10 +9,13 @@ Calliope skip cleanly where it is not installed (a fresh clone).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,3 +71,25 @@ def program_files(case: str) -> tuple[Path, Path]:
             timeout=900,
         )
     return inputs, sizes
+
+
+WORKER = ROOT / "bench" / "calliope_worker.py"
+
+
+def solved_record(example: str, scenario: str, set_values: dict[str, Any]) -> dict[str, Any]:
+    """Calliope's solve of a shipped example (bench/calliope_worker.py's JSON record), cached.
+
+    The record holds termination, objective, timings and flow_cap rows; it is made once per
+    (example, scenario, set values) and kept below the reference cache.
+    """
+    require()
+    settings = json.dumps(set_values, sort_keys=True)
+    key = hashlib.sha256(f"{example}|{scenario}|{settings}".encode()).hexdigest()[:12]
+    target = CACHE / "solved" / f"{example}_{scenario}_{key}.json"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        model = EXAMPLES / example / "model.yaml"
+        command = [str(PYTHON), str(WORKER), "--model", str(model), "--out", str(target)]
+        command += ["--scenario", scenario, "--set", settings]
+        subprocess.run(command, check=True, capture_output=True, timeout=1800)
+    return json.loads(target.read_text())

@@ -12,6 +12,7 @@ import pytest
 
 from esmflow.errors import ModelError, ModelWarning
 from esmflow.io.read_model import read_model
+from esmflow.math.schema import MathDefinition
 from esmflow.preprocess.inputs import prepare_inputs
 
 TINY = Path(__file__).parent / "data" / "loader" / "tiny" / "model.yaml"
@@ -35,9 +36,6 @@ def _prepare(values: dict[str, object]):
         ("techs.gas_plant.min_flow_fraction", 0.4, r"Macro's name.*'flow_out_min_relative'"),
         ("techs.gas_plant.ramp_up_fraction", 0.4, r"Macro's name.*'flow_ramping_up'"),
         # features the specification names that are not built yet
-        ("techs.gas_plant.cost_purchase", 5, r"MILP.*not support yet"),
-        ("techs.gas_plant.cap_method", "integer", r"MILP.*not support yet"),
-        ("techs.gas_plant.force_async_flow", True, r"MILP.*not support yet"),
         ("techs.gas_plant.must_run", True, r"Macro.*not support yet"),
         ("techs.gas_plant.min_up_time", 4, r"Macro.*not support yet"),
         ("techs.gas_plant.carrier_out_2", "heat", r"carrier tiers.*not support yet"),
@@ -55,6 +53,18 @@ def test_a_parameter_no_math_reads_is_an_error_that_says_why(
 ) -> None:
     with pytest.raises(ModelError, match=rf"(?s){re.escape(key)}.*{words}"):
         _prepare({key: value})
+
+
+@pytest.mark.parametrize(
+    ("values", "variable"),
+    [
+        ({"techs.gas_plant.cap_method": "integer"}, "purchased_units"),
+        ({"techs.gas_plant.force_async_flow": True}, "async_flow_switch"),
+        ({"config.init.extra_math": ["milp"]}, "purchased_units"),  # as Calliope files name it
+    ],
+)
+def test_milp_names_load_the_milp_math(values: dict[str, object], variable: str) -> None:
+    assert variable in MathDefinition.from_inputs(_prepare(values)).variables
 
 
 def test_a_name_far_from_every_known_name_warns_and_is_kept() -> None:
@@ -90,7 +100,6 @@ def test_an_unread_csv_column_names_the_file(tmp_path: Path) -> None:
         ("config.init.time_cluster", "clusters.csv", r"time clustering.*not support yet"),
         ("config.init.mode", "operate", r"'operate' math.*not supported by esmflow yet"),
         ("config.init.mode", "spores", r"'spores' math.*not supported by esmflow yet"),
-        ("config.init.extra_math", ["milp"], r"'milp' math.*not supported by esmflow yet"),
         ("config.init.datetime_format", "%d/%m/%Y", r"Only ISO 8601"),
         ("config.solve.shadow_prices", ["system_balance"], r"prices.*not support yet"),
     ],
