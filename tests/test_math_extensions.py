@@ -69,3 +69,41 @@ def test_the_extension_applies_only_where_the_data_uses_it(math_dir: Path, tmp_p
     capped = solve_model(tmp_path / "capped", model_definition(techs))
     assert objective(capped) == pytest.approx(13)
     assert "demo_output_limit" in capped.math.constraints
+
+
+def _changed_fields(data: dict, base: dict) -> set[str]:
+    """Key paths (section.component.field…) a math file sets on components base already has."""
+    paths: set[str] = set()
+
+    def walk(node: object, prefix: str) -> None:
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                walk(value, f"{prefix}.{key}")
+        else:
+            paths.add(prefix)
+
+    for section in schema.SECTIONS:
+        for name, component in (data.get(section) or {}).items():
+            if name in (base.get(section) or {}):
+                walk(component, f"{section}.{name}")
+    return paths
+
+
+def test_no_two_shipped_extensions_change_the_same_field_of_a_base_component() -> None:
+    """Extensions load in any combination, merged in file-name order: if two of them set the
+    same field of a base component (say `constraints.flow_out_max.where`), the later one would
+    silently undo the other wherever both are loaded. Each field has at most one owner; an
+    extension that must change a component another one owns builds on it instead (reads the
+    other's lookups or variables with a default) and the owner's file says so.
+    """
+    base = schema.read_builtin("base")
+    owners: dict[str, str] = {}
+    clashes = []
+    for name in builtin_extensions():
+        for path in _changed_fields(schema.read_builtin(name), base):
+            if path in owners:
+                clashes.append(f"{path}: {owners[path]} and {name}")
+            owners.setdefault(path, name)
+    assert not clashes, "fields of base components changed by two extensions:\n" + "\n".join(
+        clashes
+    )
