@@ -265,7 +265,12 @@ def add_table_definitions(
                 )
                 continue
             definitions.add_series(
-                name, series, rank=rank, key_path=f"data_tables.{table.name}", file=table.file
+                name,
+                series,
+                rank=rank,
+                key_path=f"data_tables.{table.name}",
+                file=table.file,
+                axes=table.axes,
             )
         for name, value in table.scalars.items():
             definitions.add_series(
@@ -285,7 +290,11 @@ def _typed_labels(index: pd.Index) -> pd.Index:
     if not isinstance(index, pd.MultiIndex):
         index = pd.MultiIndex.from_arrays([index], names=[index.name])
     levels = [
-        pd.to_datetime(level, format="ISO8601") if name == "timesteps" else level.astype(str)
+        level
+        if isinstance(level, pd.DatetimeIndex)  # already parsed (and checked) with its table
+        else pd.to_datetime(level, format="ISO8601")
+        if name == "timesteps"
+        else level.astype(str)
         for level, name in zip(index.levels, index.names, strict=True)
     ]
     if any(not level.is_unique for level in levels):  # e.g. 1 and "1" in one level
