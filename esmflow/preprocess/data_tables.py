@@ -166,6 +166,13 @@ def _load_table(name: str, spec: Any, model_dir: Path, files: dict[str, str]) ->
         if problems:
             raise ModelError(problems=problems)
     tidy = tidy[tidy.notna()]
+    if tidy.empty:
+        raise ModelError(
+            "The data table holds no values",
+            file=str(path),
+            key_path=f"{key_path}.table",
+            expected=f"a CSV with data below its header(s) (rows: {rows}, columns: {columns})",
+        )
     _check_tidy(tidy, str(path), key_path)
     table = _split_by_input(name, str(path), tidy)
     table.axes = {dim: "rows" for dim in rows or []}

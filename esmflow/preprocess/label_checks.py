@@ -134,7 +134,14 @@ def _check_table_nodes(
                 closest=closest,
             )
     placed = {node for node, _ in layout.table_node_techs}
-    for node in layout.nodes:
+    in_tables = {
+        str(node)
+        for table in tables
+        for series in table.series.values()
+        if "nodes" in (series.index.names or [])
+        for node in distinct_labels(series.index, ["nodes"])["nodes"]
+    }
+    for node in sorted(set(layout.nodes) | in_tables):
         if node in yaml_nodes or f"nodes.{node}" in introduced:
             continue
         closest = near_miss(node, yaml_nodes)
@@ -190,7 +197,8 @@ def _check_cost_classes(definitions: ParameterDefinitions, problems: ProblemColl
     """
     uses: Counter[str] = Counter()
     where: dict[str, dict[str, str | None]] = {}
-    for name, records in definitions.records.items():
+    for name in definitions.names():
+        records = definitions.records.get(name, [])
         for label in {str(r.labels[r.dims.index("costs")]) for r in records if "costs" in r.dims}:
             uses[label] += 1
             where.setdefault(label, _record_location(definitions, name, label))
@@ -232,7 +240,7 @@ def _check_cost_classes(definitions: ParameterDefinitions, problems: ProblemColl
 def _record_location(
     definitions: ParameterDefinitions, name: str, label: str
 ) -> dict[str, str | None]:
-    for record in definitions.records[name]:
+    for record in definitions.records.get(name, []):
         if "costs" in record.dims and str(record.labels[record.dims.index("costs")]) == label:
             return {"key_path": record.key_path, "file": None}
     return {"key_path": None, "file": None}

@@ -235,7 +235,7 @@ def indexed_values(
         if "data" not in value:
             raise ModelError(
                 "An indexed parameter needs `data` (and `index`, `dims`)"
-                + _dotted_name_hint(key_path),
+                + ("" if {"index", "dims"} & set(value) else _dotted_name_hint(key_path)),
                 key_path=key_path,
                 expected="{data: ..., index: [...], dims: [...]}",
                 got=str(dict(value)),

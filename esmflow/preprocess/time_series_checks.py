@@ -90,7 +90,9 @@ def time_label_problems(
                     key_path=key_path,
                     expected=ISO_EXAMPLE
                     + ("; convert the data to one local time first" if reason == "offset" else ""),
-                    got=_listed([str(label) for label in flagged]),
+                    got=_listed(
+                        ["(an empty cell)" if pd.isna(label) else str(label) for label in flagged]
+                    ),
                 )
             )
     return problems
