@@ -117,13 +117,71 @@ def load_data_tables(
     tables: Mapping[str, Any], model_dir: Path, files: dict[str, str], problems: ProblemCollector
 ) -> list[LoadedTable]:
     """Load every table in definition order; problems are collected, not raised."""
-    loaded = []
-    for name, spec in (tables or {}).items():
+    loaded: list[LoadedTable] = []
+    if not isinstance(tables, Mapping):
+        problems.add(
+            "`data_tables` must be a mapping of table names to definitions",
+            key_path="data_tables",
+            got=repr(tables),
+        )
+        return loaded
+    for name, spec in tables.items():
         try:
             loaded.append(_load_table(str(name), spec, model_dir, files))
         except ModelError as err:
             problems.extend(err)
     return loaded
+
+
+_NAMES_KEYS = ("rows", "columns", "drop")  # a name or a list of names
+_MAPPING_KEYS = ("select", "add_dims", "rename_dims")
+
+
+def _check_spec_types(spec: Mapping[str, Any], key_path: str) -> None:
+    """Each key of a table spec has the type it needs (a name, a list of names, a mapping)."""
+    if not isinstance(spec["table"], str) or not spec["table"]:
+        raise ModelError(
+            "`table` must be the path of a CSV file",
+            key_path=f"{key_path}.table",
+            got=repr(spec["table"]),
+        )
+    for key in _NAMES_KEYS:
+        value = spec.get(key)
+        items = value if isinstance(value, list) else [value]
+        if value is not None and not all(isinstance(item, str) and item for item in items):
+            raise ModelError(
+                f"`{key}` must be a dimension name or a list of them",
+                key_path=f"{key_path}.{key}",
+                got=repr(value),
+            )
+        if isinstance(value, list) and len(set(value)) != len(value):
+            raise ModelError(
+                f"`{key}` names a dimension twice", key_path=f"{key_path}.{key}", got=repr(value)
+            )
+    for key in _MAPPING_KEYS:
+        value = spec.get(key)
+        if value is not None and not isinstance(value, Mapping):
+            raise ModelError(
+                f"`{key}` must be a mapping of dimension names to items",
+                key_path=f"{key_path}.{key}",
+                got=repr(value),
+            )
+        for dim, items in (value or {}).items():
+            listed = items if isinstance(items, list) else [items]
+            is_label = [
+                isinstance(i, str | int | float) and not isinstance(i, bool) for i in listed
+            ]
+            if key == "rename_dims":
+                is_label = [isinstance(items, str) and bool(items)]
+            if not listed or not all(is_label):
+                raise ModelError(
+                    f"`{key}.{dim}` must be "
+                    + (
+                        "a dimension name" if key == "rename_dims" else "an item or a list of items"
+                    ),
+                    key_path=f"{key_path}.{key}.{dim}",
+                    got=repr(items),
+                )
 
 
 def _listify(value: Any) -> list[str] | None:
@@ -144,6 +202,7 @@ def _load_table(name: str, spec: Any, model_dir: Path, files: dict[str, str]) ->
             expected=", ".join(TABLE_KEYS),
             closest=closest_name(unknown[0], TABLE_KEYS),
         )
+    _check_spec_types(spec, key_path)
     path = (model_dir / str(spec["table"])).resolve()
     if not path.is_file():
         raise ModelError(

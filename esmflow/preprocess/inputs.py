@@ -229,7 +229,8 @@ def _apply_active(inputs: xr.Dataset, layout: Layout) -> xr.Dataset:
     switched = inputs["active"] if "active" in inputs else xr.DataArray(True)
     switched = switched.where(switched.notnull(), True).astype(bool)
     node_on = xr.DataArray(
-        [node not in layout.inactive_nodes for node in inputs.nodes.values], coords=[inputs.nodes]
+        np.array([node not in layout.inactive_nodes for node in inputs.nodes.values], dtype=bool),
+        coords=[inputs.nodes],
     )
     inputs["active"] = (placed & switched & node_on).transpose("nodes", "techs")
     for name in ("carrier_in", "carrier_out"):

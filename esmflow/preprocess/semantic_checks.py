@@ -35,7 +35,12 @@ from esmflow.preprocess.data_tables import (
     distinct_labels,
     where_in_table,
 )
-from esmflow.preprocess.parameters import ParameterDefinitions, Record, TableSeries
+from esmflow.preprocess.parameters import (
+    DIM_ORDER,
+    ParameterDefinitions,
+    Record,
+    TableSeries,
+)
 from esmflow.preprocess.techs_nodes import Layout
 
 BASE_TECHS = ("demand", "supply", "conversion", "storage", "transmission")
@@ -162,6 +167,7 @@ def check_semantics(
     check_links(layout, problems)
     check_coordinates(definitions, problems)
     check_names(layout, definitions, tables, problems)
+    check_parameter_names(definitions, problems)
 
 
 def check_range(
@@ -356,6 +362,22 @@ def check_names(
                     expected=_NAME_RULE,
                     got=label,
                 )
+
+
+def check_parameter_names(definitions: ParameterDefinitions, problems: ProblemCollector) -> None:
+    """A parameter may not take a dimension's name (`nodes: 5` would clash with the dimension)."""
+    dims = set(DIM_ORDER)
+    for name in definitions.names():
+        dims.update(definitions.dims_of(name))
+    for name in definitions.names():
+        if name in dims:
+            problems.add(
+                f"'{name}' is a dimension, not a parameter",
+                expected="a parameter name (dimensions are nodes, techs, carriers, costs, "
+                "timesteps and those that indexes name)",
+                got=name,
+                **_location(definitions, name, None),
+            )
 
 
 _NAME_RULE = (

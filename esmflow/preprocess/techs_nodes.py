@@ -235,7 +235,7 @@ def add_yaml_definitions(
     for node, params in layout.nodes.items():
         for name, value in params.items():
             add(name, value, RANK_NODE, {"nodes": node}, f"nodes.{node}.{name}")
-    for name, value in (data_definitions or {}).items():
+    for name, value in _as_mapping(data_definitions, "data_definitions", problems).items():
         add(str(name), value, RANK_DATA_DEFINITIONS, {}, f"data_definitions.{name}")
 
 

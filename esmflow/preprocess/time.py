@@ -115,6 +115,16 @@ def _resample_problems(frequency: Any, timesteps: pd.DatetimeIndex) -> list[tupl
                 f"a multiple of {data_step}, so that each new step holds whole data steps",
             )
         ]
+    steps = pd.DatetimeIndex(timesteps.unique()).as_unit("ns")
+    bins = (steps - steps.min().normalize()) // duration  # pandas bins from midnight of day one
+    empty = int(bins.max() - bins.min() + 1) - len(np.unique(bins))
+    if empty > 0:
+        return [
+            (
+                f"Resampling to '{frequency}' would create {empty} step(s) without data",
+                "data covering every new step (gaps in the time series would become empty steps)",
+            )
+        ]
     return []
 
 
