@@ -2,8 +2,8 @@
 
 Every time label is an ISO 8601 local time without a time-zone offset (the model has no time
 zones; an offset would shift or mix the hours), and each appears once. Within a table the steps
-are regular where the table is meant to be: in a series that mostly steps every hour, a jump of
-two hours is a missing hour (its demand would be lost and the step before would silently last
+are regular where the table is meant to be: in a series that steps every hour but for a few
+exceptions, a jump of two hours is a missing hour (its demand would be lost and the step before would silently last
 two hours). A column of a time series has a value in every step: an empty cell would fall back
 to the parameter's default there (no demand, an unlimited resource). And all tables cover the same
 steps, so that no parameter is undefined in steps only another table has.
@@ -148,14 +148,22 @@ def _duplicate_problems(tidy: pd.Series, file: str, key_path: str) -> list[Probl
     ]
 
 
+IRREGULAR_SHARE = 0.1  # more odd steps than this share: a deliberately irregular series
+
+
 def regular_step(steps: pd.DatetimeIndex) -> pd.Timedelta | None:
-    """The step that at least half of the gaps between sorted `steps` have, if there is one."""
+    """The step of an otherwise regular series (sorted `steps`), or None if it is irregular.
+
+    Otherwise regular: all gaps but a few (one, or up to a tenth of them) have the commonest
+    length. A series with more odd steps is taken as irregular on purpose and left alone.
+    """
     if len(steps) < 2:
         return None
     gaps = pd.Series(np.diff(_nanoseconds(steps)))
     counts = gaps.value_counts()
     commonest = counts[counts == counts.max()].index.min()  # ties: the shorter step
-    if counts[commonest] * 2 < len(gaps) or commonest <= 0:
+    odd = len(gaps) - counts[commonest]
+    if odd > max(1, IRREGULAR_SHARE * len(gaps)) or commonest <= 0:
         return None
     return pd.Timedelta(int(commonest), unit="ns")
 
