@@ -24,7 +24,9 @@ from esmflow.errors import Problem, ProblemCollector
 
 TIME_DIM = "timesteps"
 # an offset after a clock time: `…00:00Z`, `…00:00+01:00`, `…00:00-0500`
-TIMEZONE_SUFFIX = re.compile(r"\d:\d{2}(?::\d{2}(?:[.,]\d*)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+TIMEZONE_SUFFIX = re.compile(
+    r"(?:\dZ|\d:\d{1,2}(?::\d{1,2}(?:[.,]\d*)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?))$", re.I
+)
 LISTED = 3  # how many offending labels a message lists before "and N more"
 ISO_EXAMPLE = "ISO 8601 local times such as 2005-01-01 00:00 (no time-zone offset)"
 
@@ -53,10 +55,17 @@ def parse_time_labels(labels: Sequence[Any] | pd.Index) -> tuple[pd.DatetimeInde
     parseable = reasons == ""
     parsed = pd.DatetimeIndex(np.full(len(unique), np.datetime64("NaT"), dtype="datetime64[ns]"))
     if parseable.any():
-        times = pd.to_datetime(pd.Index(text[parseable]), format="ISO8601", errors="coerce")
-        if getattr(times, "tz", None) is not None:  # an offset the pattern did not see
-            reasons[np.flatnonzero(parseable)] = "offset"
-        else:
+        try:
+            times = pd.to_datetime(pd.Index(text[parseable]), format="ISO8601", errors="coerce")
+        except ValueError:  # offsets the pattern did not see, mixed with local times
+            times = None
+        if times is None or getattr(times, "tz", None) is not None:
+            # rare (a corrupted file): find them label by label
+            for position in np.flatnonzero(parseable):
+                reasons[position] = _reason_of(text[position])
+            parseable = reasons == ""
+            times = pd.to_datetime(pd.Index(text[parseable]), format="ISO8601", errors="coerce")
+        if parseable.any():
             values = parsed.to_numpy(copy=True)
             values[parseable] = times.to_numpy(dtype="datetime64[ns]")
             parsed = pd.DatetimeIndex(values)
@@ -66,6 +75,15 @@ def parse_time_labels(labels: Sequence[Any] | pd.Index) -> tuple[pd.DatetimeInde
     )
     all_reasons = np.where(codes >= 0, reasons[np.maximum(codes, 0)], "empty")
     return all_times, all_reasons
+
+
+def _reason_of(label: str) -> str:
+    """Why one label is not a local time ("" if it is one)."""
+    try:
+        stamp = pd.Timestamp(label)
+    except (ValueError, TypeError, OverflowError):
+        return "not a date"
+    return "offset" if stamp.tz is not None else ""
 
 
 def time_label_problems(
