@@ -225,7 +225,7 @@ def _load(changes: list[tuple[Any, ...]]) -> str:
 
 
 @pytest.mark.slow
-def test_mutated_models_load_or_raise_a_model_error() -> None:
+def test_mutated_models_load_or_raise_a_model_error(record_property: Any) -> None:
     outcomes: list[str] = []
 
     @settings(
@@ -247,5 +247,6 @@ def test_mutated_models_load_or_raise_a_model_error() -> None:
     print(
         f"hypothesis: {len(outcomes)} mutated models ({counts['ok']} loaded, {counts['error']} ModelError)"
     )
+    record_property("hypothesis_examples", len(outcomes))  # in the JUnit report, when asked for
     assert len(outcomes) >= EXAMPLES
     assert counts["ok"] and counts["error"]  # the mutations neither all pass nor all fail

@@ -20,6 +20,7 @@ from esmflow.errors import ModelError, ProblemCollector, closest_name
 from esmflow.io.yaml_files import sha256_of
 from esmflow.preprocess.time_series_checks import (
     TIME_DIM,
+    duplicate_time_problems,
     parse_time_labels,
     table_steps,
     time_label_problems,
@@ -219,9 +220,11 @@ def _load_table(name: str, spec: Any, model_dir: Path, files: dict[str, str]) ->
     frame = _name_axes(frame, rows, columns, spec.get("rename_dims") or {}, str(path), key_path)
     frame = _parse_time_labels(frame, str(path), key_path)
     tidy = _select_drop_add(_tidy(frame, rows, columns), spec, str(path), key_path)
+    steps = None
     if TIME_DIM in tidy.index.names:
         tidy = with_parsed_times(tidy)
-        problems = time_series_problems(tidy, file=str(path), key_path=key_path)
+        steps = table_steps(tidy)
+        problems = time_series_problems(tidy, steps, file=str(path), key_path=key_path)
         if problems:
             raise ModelError(problems=problems)
     tidy = tidy[tidy.notna()]
@@ -237,8 +240,7 @@ def _load_table(name: str, spec: Any, model_dir: Path, files: dict[str, str]) ->
     table.axes = {dim: "rows" for dim in rows or []}
     table.axes |= {dim: "columns" for dim in columns or []}
     table.axes |= {str(dim): "add_dims" for dim in spec.get("add_dims") or {}}
-    if TIME_DIM in tidy.index.names:
-        table.timesteps = table_steps(tidy)
+    table.timesteps = steps  # empty cells are errors, so dropping them dropped no step
     return table
 
 
@@ -250,16 +252,20 @@ def _parse_time_labels(frame: pd.DataFrame, file: str, key_path: str) -> pd.Data
         if TIME_DIM not in [str(n) for n in labels.names]:
             continue
         level = [str(n) for n in labels.names].index(TIME_DIM)
+        axis_path = f"{key_path}.{'rows' if axis == 'index' else 'columns'}"
         times, reasons = parse_time_labels(labels.get_level_values(level))
         if (reasons != "").any():
             raise ModelError(
                 problems=time_label_problems(
                     labels.get_level_values(level),
                     file=file,
-                    key_path=f"{key_path}.{'rows' if axis == 'index' else 'columns'}",
+                    key_path=axis_path,
                     where="in the rows" if axis == "index" else "in the column headers",
                 )
             )
+        repeated = duplicate_time_problems(labels, times, file=file, key_path=axis_path)
+        if repeated:
+            raise ModelError(problems=repeated)
         if isinstance(labels, pd.MultiIndex):
             arrays = [labels.get_level_values(i) for i in range(labels.nlevels)]
             arrays[level] = times

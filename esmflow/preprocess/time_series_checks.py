@@ -130,11 +130,11 @@ def with_parsed_times(tidy: pd.Series) -> pd.Series:
     return tidy.set_axis(index.set_levels(times, level=level, verify_integrity=False))
 
 
-def time_series_problems(tidy: pd.Series, *, file: str, key_path: str) -> list[Problem]:
-    """Duplicate steps, gaps in a regular series and empty cells of one table (NaN kept)."""
-    problems = _duplicate_problems(tidy, file, key_path)
-    steps = table_steps(tidy)
-    problems.extend(step_problems(steps, file=file, key_path=key_path))
+def time_series_problems(
+    tidy: pd.Series, steps: pd.DatetimeIndex, *, file: str, key_path: str
+) -> list[Problem]:
+    """Gaps in a regular series and empty cells of one table (NaN kept; `steps` its steps)."""
+    problems = step_problems(steps, file=file, key_path=key_path)
     problems.extend(_empty_cell_problems(tidy, file, key_path))
     return problems
 
@@ -145,23 +145,32 @@ def table_steps(tidy: pd.Series) -> pd.DatetimeIndex:
     if not isinstance(index, pd.MultiIndex):
         return pd.DatetimeIndex(index.unique()).sort_values()
     level = index.names.index(TIME_DIM)
-    used = np.unique(index.codes[level])
-    return pd.DatetimeIndex(index.levels[level].take(used[used >= 0])).sort_values()
+    codes = np.asarray(index.codes[level])
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(index.levels[level])))
+    return pd.DatetimeIndex(index.levels[level].take(used)).sort_values()
 
 
-def _duplicate_problems(tidy: pd.Series, file: str, key_path: str) -> list[Problem]:
-    duplicated = tidy.index.duplicated()
+def duplicate_time_problems(
+    labels: pd.Index, times: pd.DatetimeIndex, *, file: str, key_path: str
+) -> list[Problem]:
+    """A time step written twice along a table's axis (`labels`: the axis, `times`: parsed)."""
+    if isinstance(labels, pd.MultiIndex):
+        level = [str(n) for n in labels.names].index(TIME_DIM)
+        arrays = [labels.get_level_values(i) for i in range(labels.nlevels)]
+        arrays[level] = times
+        duplicated = pd.MultiIndex.from_arrays(arrays).duplicated()
+    else:
+        duplicated = times.duplicated()
     if not duplicated.any():
         return []
-    times = pd.DatetimeIndex(tidy.index.get_level_values(TIME_DIM)[duplicated].unique())
     return [
         Problem(
             "Time step given more than once",
             file=file,
             key_path=key_path,
-            expected="each time step once per column (a repeated hour, e.g. from a change of "
+            expected="each time step once (a repeated hour, e.g. from a change of "
             "daylight-saving time, would be silently overwritten)",
-            got=_listed(_format_times(times)),
+            got=_listed(_format_times(pd.DatetimeIndex(times[duplicated].unique()))),
         )
     ]
 
