@@ -13,6 +13,7 @@ and `ESMFLOW_FUZZ_SEED` to search further by hand.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import signal
@@ -134,7 +135,7 @@ def _parent(data: Any, path: tuple[Any, ...]) -> Any:
 def _mutate_model(model: dict[str, Any], mutation: tuple[Any, ...]) -> None:
     if mutation[0] == "set":
         try:
-            set_dotted(model, mutation[1], mutation[2])
+            set_dotted(model, mutation[1], copy.deepcopy(mutation[2]))
         except ModelError:
             pass  # a key below a value that is not a mapping: nothing to set
         return
@@ -149,7 +150,7 @@ def _mutate_model(model: dict[str, Any], mutation: tuple[Any, ...]) -> None:
     elif kind == "rename" and isinstance(parent, dict):
         parent[mutation[2]] = parent.pop(path[-1])
     elif kind == "retype":
-        parent[path[-1]] = mutation[2]
+        parent[path[-1]] = copy.deepcopy(mutation[2])  # never one object in two places
     elif kind == "swap":
         other = paths[mutation[2] % len(paths)]
         if other[: len(path)] != path and path[: len(other)] != other:  # neither holds the other

@@ -177,19 +177,26 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def expand_dotted(data: Any, strict: bool = False) -> Any:
+def expand_dotted(data: Any, strict: bool = False, _inside: frozenset[int] = frozenset()) -> Any:
     """Turn dotted keys into nested mappings, recursively (`a.b: 1` → `a: {b: 1}`).
 
     With `strict`, two keys of one mapping that reach the same leaf (`a.b: 1` and `a: {b: 2}`)
-    are a ModelError instead of the later one winning.
+    are a ModelError instead of the later one winning. A YAML alias inside the mapping or list
+    it names (`a: &x {b: *x}`) would nest forever: a ModelError too.
     """
-    if isinstance(data, list):
-        return [expand_dotted(item, strict) for item in data]
-    if not isinstance(data, Mapping):
+    if not isinstance(data, list | Mapping):
         return data
+    if id(data) in _inside:
+        raise ModelError(
+            "A YAML alias (`*name`) refers to a mapping or list that contains it",
+            expected="aliases of values defined outside them (no cycles)",
+        )
+    inside = _inside | {id(data)}
+    if isinstance(data, list):
+        return [expand_dotted(item, strict, inside) for item in data]
     result: dict[str, Any] = {}
     for key, value in data.items():
-        expanded = expand_dotted(value, strict)
+        expanded = expand_dotted(value, strict, inside)
         if strict:
             clash = _first_shared_leaf(result, str(key), expanded)
             if clash is not None:
