@@ -2,10 +2,10 @@
 
 Hypothesis mutates the bad-input corpus's valid base model (tests/bad_inputs/base: two nodes,
 six hourly steps, three CSV tables): it drops, renames and retypes YAML keys, swaps values,
-truncates and corrupts the YAML text and the CSV files, drops and repeats CSV lines. Reading the
-result (`read_model` + `prepare_inputs`) must either succeed or raise `ModelError`, whose every
-problem names a file; any other exception is a bug to fix at its root. Each example runs under a
-deadline and an alarm, so a hang fails too.
+truncates and corrupts the YAML text and the CSV files, drops and repeats CSV lines, and runs
+with overrides and scenarios. Reading the result (`read_model` + `prepare_inputs`) must either
+succeed or raise `ModelError`, whose every problem names a file; any other exception is a bug to
+fix at its root. Each example runs under a deadline and an alarm, so a hang fails too.
 
 CI runs `EXAMPLES` derandomized examples (the same ones every run); set `ESMFLOW_FUZZ_EXAMPLES`
 and `ESMFLOW_FUZZ_SEED` to search further by hand.
@@ -107,6 +107,7 @@ mutations = st.one_of(
     st.tuples(st.just("corrupt_csv"), st.sampled_from(CSVS), ANY, junk),
     st.tuples(st.just("drop_line"), st.sampled_from(CSVS), ANY),
     st.tuples(st.just("repeat_line"), st.sampled_from(CSVS), ANY),
+    st.tuples(st.just("run"), st.sampled_from(["bigger_plant", "first_hours", "big", "bigg"])),
 )
 
 
@@ -217,7 +218,8 @@ def _load(changes: list[tuple[Any, ...]]) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                prepare_inputs(read_model(model_file))
+                runs = [change[1] for change in changes if change[0] == "run"]
+                prepare_inputs(read_model(model_file, overrides=runs))
             except ModelError as err:
                 assert "Traceback" not in str(err)
                 assert all(problem.file for problem in err.problems), str(err)
