@@ -127,3 +127,12 @@ def test_a_table_tech_without_any_definition_is_an_unknown_tech(tmp_path: Path) 
     patch = {"replace": {"costs.csv": [["power_line,20,,\n", "power_line,20,,\nwind,10,,\n"]]}}
     with pytest.raises(ModelError, match=r"(?s)costs\.csv › data_tables\.costs\.rows.*'wind'"):
         prepare_inputs(_read(tmp_path, **patch))  # type: ignore[arg-type]
+
+
+def test_a_node_without_active_techs_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    definition = _read(tmp_path, set={"nodes.east": {"latitude": 50, "longitude": 10}})
+    with pytest.warns(
+        ModelWarning, match=r"Nodes left out of the model: 'east' \(no active tech\)"
+    ):
+        inputs = prepare_inputs(definition)  # type: ignore[arg-type]
+    assert "east" not in inputs.nodes.values

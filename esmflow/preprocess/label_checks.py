@@ -296,6 +296,14 @@ def warn_ignored_data(
             "Techs not active anywhere (their data are ignored)",
             [f"'{tech}' ({why})" for tech, why in dropped.items()],
         )
+    kept_nodes = set(map(str, inputs.nodes.values))
+    left_out = [
+        f"'{node}' ({'active: false' if node in layout.inactive_nodes else 'no active tech'})"
+        for node in layout.nodes
+        if node not in kept_nodes and node not in excluded.get("nodes", set())
+    ]
+    if left_out:
+        _warn("Nodes left out of the model", left_out)
     by_source: dict[tuple[str, str | None], list[str]] = defaultdict(list)
     for name in definitions.names():
         for table in definitions.tables.get(name, []):
