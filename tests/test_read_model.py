@@ -176,3 +176,77 @@ def test_inputs_follow_the_contract_and_round_trip_through_netcdf(tmp_path: Path
     inputs.to_netcdf(tmp_path / "inputs.nc")
     with xr.open_dataset(tmp_path / "inputs.nc") as back:
         xr.testing.assert_identical(back.load(), inputs)
+
+
+def test_every_duplicate_key_is_reported_with_its_lines() -> None:
+    text = "a: 1\nb:\n  c: 1\n  c: 2\na: 3\n"
+    with pytest.raises(ModelError) as err:
+        parse_yaml(text, "m.yaml")
+    messages = [problem.message for problem in err.value.problems]
+    assert messages == [
+        "Key 'c' is written twice in one mapping (lines 3 and 4)",
+        "Key 'a' is written twice in one mapping (lines 1 and 5)",
+    ]
+    assert all(problem.file == "m.yaml" for problem in err.value.problems)
+
+
+def test_merge_keys_may_be_overridden_without_a_duplicate_error() -> None:
+    data = parse_yaml("base: &base {b: 1, c: 2}\nx:\n  <<: *base\n  b: 5\n", "m.yaml")
+    assert data["x"] == {"b": 5, "c": 2}
+
+
+def test_a_dotted_and_a_nested_key_for_the_same_leaf_clash() -> None:
+    with pytest.raises(ModelError, match=r"(?s)m\.yaml › a\.b\.c.*given twice"):
+        parse_yaml("a.b.c: 1\na: {b: {c: 2}}\n", "m.yaml")
+    # a null placeholder filled through a dotted key is not a clash
+    assert parse_yaml("a: {b: }\na.b.c: 1\n", "m.yaml") == {"a": {"b": {"c": 1}}}
+
+
+def test_the_1024_character_key_limit_is_explained() -> None:
+    with pytest.raises(ModelError, match=r"(?s)m\.yaml.*longer than YAML allows.*1024"):
+        parse_yaml("a: 1\n" + "k" * 1100 + ": 2\n", "m.yaml")
+
+
+def test_an_empty_model_file_is_an_error_but_an_empty_import_is_not(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"model.yaml": "# to do\n"})
+    with pytest.raises(ModelError, match=r"(?s)model\.yaml.*model file is empty"):
+        read_model(path)
+    path = _write(
+        tmp_path, {"model.yaml": "import: [empty.yaml]\nnodes: {A: {}}\n", "empty.yaml": ""}
+    )
+    assert read_model(path).data == {"nodes": {"A": {}}}
+
+
+def test_override_errors_name_the_file_that_defines_the_overrides(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        {
+            "model.yaml": "import: [scenarios.yaml]\nnodes: {A: {}}\n",
+            "scenarios.yaml": "overrides: {a: {nodes.A.x: 1}}\nscenarios: {s: [a, b]}\n",
+        },
+    )
+    with pytest.raises(ModelError, match=r"(?s)scenarios\.yaml › scenarios\.s.*'b'") as err:
+        read_model(path, overrides=["s"])
+    assert err.value.file == str(tmp_path / "scenarios.yaml")
+
+
+def test_techs_and_nodes_an_override_adds_are_recorded(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        {
+            "model.yaml": """\
+                techs: {plant: {base_tech: supply}}
+                nodes: {A: {}}
+                overrides:
+                  more:
+                    techs.plant.flow_cap_max: 1
+                    techs.fusion: {base_tech: supply}
+                    nodes.B: {}
+            """
+        },
+    )
+    introduced = read_model(path, overrides=["more"]).introduced
+    assert introduced == {
+        "techs.fusion": ("more", str(path)),
+        "nodes.B": ("more", str(path)),
+    }

@@ -32,13 +32,16 @@ class ModelDefinition:
     `data` still holds `templates:` and `data_tables:` unexpanded; `prepare_inputs` turns it into the
     inputs Dataset. `files` maps every YAML file read (absolute paths) to its sha256, for
     provenance; `prepare_inputs` adds the CSV and user math files it reads to the inputs'
-    `model_files` attribute.
+    `model_files` attribute. `introduced` names the techs and nodes that an override added
+    (`techs.X` → (override, file defining it)), so that a misspelt name in an override is reported
+    as such rather than as a new, incomplete tech.
     """
 
     path: Path
     data: dict[str, Any]
     applied_overrides: tuple[str, ...] = ()
     files: dict[str, str] = field(default_factory=dict)
+    introduced: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def read_model(
@@ -65,35 +68,97 @@ def read_model(
     """
     model_path = Path(path).resolve()
     files: dict[str, str] = {}
-    data = _read_with_imports(model_path, files, stack=())
-    override_defs = data.pop("overrides", None) or {}
-    scenario_defs = data.pop("scenarios", None) or {}
-    names = _expand_override_names(list(overrides), override_defs, scenario_defs)
+    origins: dict[str, str] = {}
+    data = _read_with_imports(model_path, files, stack=(), origins=origins)
+    if not data:
+        raise ModelError(
+            "The model file is empty",
+            file=str(model_path),
+            expected="a model definition: `techs:`, `nodes:`, `data_tables:`, `config:` …",
+        )
+    override_defs = _section(data.pop("overrides", None), "overrides", origins, model_path)
+    scenario_defs = _section(data.pop("scenarios", None), "scenarios", origins, model_path)
+    names = _expand_override_names(
+        list(overrides), override_defs, scenario_defs, origins=origins, model_path=model_path
+    )
+    introduced: dict[str, tuple[str, str]] = {}
     for name in names:
         override = override_defs[name]
+        origin = origins.get(f"overrides.{name}", str(model_path))
         if not isinstance(override, Mapping):
             raise ModelError(
                 "An override must be a mapping of keys to new values",
-                file=str(model_path),
+                file=origin,
                 key_path=f"overrides.{name}",
                 got=repr(override),
             )
         override = _resolve_override_imports(dict(override), model_path, files, name)
+        introduced.update(_new_entries(data, override, name, origin))
         data = merge(data, override)
     for key, value in (set_values or {}).items():
-        set_dotted(data, str(key), expand_dotted(copy.deepcopy(value)))
-    return ModelDefinition(model_path, data, tuple(names), files)
+        try:
+            set_dotted(data, str(key), expand_dotted(copy.deepcopy(value)))
+        except ModelError as err:
+            raise ModelError(
+                f"A `set` value for this model does not fit it: {err.problems[0].message}",
+                file=str(model_path),
+                key_path=str(key),
+                got=err.got,
+            ) from err
+    return ModelDefinition(model_path, data, tuple(names), files, introduced)
+
+
+def _section(value: Any, name: str, origins: dict[str, str], model_path: Path) -> dict[str, Any]:
+    """`overrides:` or `scenarios:` as a mapping (a ModelError naming its file otherwise)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ModelError(
+            f"`{name}` must be a mapping of names to definitions",
+            file=origins.get(name, str(model_path)),
+            key_path=name,
+            got=repr(value),
+        )
+    return dict(value)
+
+
+def _new_entries(
+    data: Mapping[str, Any], override: Mapping[str, Any], name: str, origin: str
+) -> dict[str, tuple[str, str]]:
+    """`techs.X` / `nodes.X` keys that the override adds to the model (not defined before it)."""
+    added: dict[str, tuple[str, str]] = {}
+    for section in ("techs", "nodes"):
+        existing, changes = data.get(section), override.get(section)
+        if not isinstance(changes, Mapping):
+            continue
+        for entry in changes:
+            if not isinstance(existing, Mapping) or entry not in existing:
+                added[f"{section}.{entry}"] = (name, origin)
+    return added
 
 
 def _read_with_imports(
-    path: Path, files: dict[str, str], stack: tuple[Path, ...]
+    path: Path,
+    files: dict[str, str],
+    stack: tuple[Path, ...],
+    origins: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Read `path` and, depth first, the files it imports; the importing file's keys must be new."""
+    """Read `path` and, depth first, the files it imports; the importing file's keys must be new.
+
+    `origins` collects which file defines `overrides`, `scenarios` and each entry of them, so
+    that errors about an override name its file.
+    """
     if path in stack:
         chain = " → ".join(p.name for p in (*stack, path))
         raise ModelError("Circular import", file=str(path), key_path="import", got=chain)
     data = read_yaml_file(path)
     files[str(path)] = sha256_of(path)
+    if origins is not None:
+        for section in ("overrides", "scenarios"):
+            if isinstance(data.get(section), Mapping):
+                origins.setdefault(section, str(path))
+                for entry in data[section]:
+                    origins.setdefault(f"{section}.{entry}", str(path))
     imports = data.pop("import", None) or []
     if isinstance(imports, str):
         imports = [imports]
@@ -109,7 +174,7 @@ def _read_with_imports(
                 got=str(entry),
                 expected=f"a path relative to {path.parent}",
             )
-        imported = _read_with_imports(imported_path, files, (*stack, path))
+        imported = _read_with_imports(imported_path, files, (*stack, path), origins)
         data = union_no_overlap(data, imported, source=str(imported_path))
     return data
 
@@ -137,9 +202,13 @@ def _expand_override_names(
     override_defs: Mapping[str, Any],
     scenario_defs: Mapping[str, Any],
     stack: tuple[str, ...] = (),
+    *,
+    origins: Mapping[str, str],
+    model_path: Path,
 ) -> list[str]:
     """Expand scenario names into override names, keeping the order given."""
     names: list[str] = []
+    where = origins.get(f"scenarios.{stack[-1]}") if stack else None
     for requested_name in requested:
         for name in (
             str(requested_name).split(",") if "," in str(requested_name) else [requested_name]
@@ -149,13 +218,29 @@ def _expand_override_names(
                 if name in stack:
                     raise ModelError(
                         "A scenario refers to itself",
+                        file=origins.get(f"scenarios.{name}", str(model_path)),
                         key_path=f"scenarios.{name}",
-                        got=" → ".join(stack),
+                        got=" → ".join((*stack, name)),
                     )
                 members = scenario_defs[name]
-                members = [members] if isinstance(members, str) else list(members or [])
+                if isinstance(members, str | int | float):
+                    members = [members]
+                if not isinstance(members, list | tuple | type(None)):
+                    raise ModelError(
+                        "A scenario is a list of override (or scenario) names",
+                        file=origins.get(f"scenarios.{name}", str(model_path)),
+                        key_path=f"scenarios.{name}",
+                        got=repr(members),
+                    )
                 names.extend(
-                    _expand_override_names(members, override_defs, scenario_defs, (*stack, name))
+                    _expand_override_names(
+                        [str(member) for member in members or []],
+                        override_defs,
+                        scenario_defs,
+                        (*stack, name),
+                        origins=origins,
+                        model_path=model_path,
+                    )
                 )
             elif name in override_defs:
                 names.append(name)
@@ -163,6 +248,7 @@ def _expand_override_names(
                 known = [*override_defs, *scenario_defs]
                 raise ModelError(
                     f"Unknown override or scenario '{name}'",
+                    file=where or origins.get("overrides") or str(model_path),
                     key_path=f"scenarios.{stack[-1]}" if stack else "overrides",
                     expected="a name defined under `overrides:` or `scenarios:` ("
                     + (", ".join(sorted(known)) or "none defined")

@@ -11,6 +11,7 @@ and timestamps. Dotted keys (`config.init.name: x`) are nested mappings in Calli
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import re
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from esmflow.errors import ModelError
+from esmflow.errors import ModelError, Problem
 
 REPLACE_KEY = "_REPLACE_"
 
@@ -28,7 +29,31 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser 
 
 
 class _ModelYamlLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """Safe loader with YAML 1.2 core-schema scalars (as Calliope's ruamel reader)."""
+    """Safe loader with YAML 1.2 core-schema scalars (as Calliope's ruamel reader).
+
+    It also records every key written twice in one mapping: PyYAML keeps the last one without a
+    word, Calliope's reader refuses the file, and so do we (`parse_yaml`).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicate_keys: list[tuple[Any, int, int]] = []  # (key, first line, repeated line)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` merges defaults; explicit keys may override them
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in first_line:
+                    self.duplicate_keys.append((key, first_line[key], line))
+                else:
+                    first_line[key] = line
+            except TypeError:  # an unhashable key: the base constructor reports it
+                continue
+        return super().construct_mapping(node, deep=deep)
 
 
 _YAML11_ONLY = {
@@ -65,15 +90,36 @@ _ModelYamlLoader.add_implicit_resolver(
 )
 
 
+IMPLICIT_KEY_LIMIT = 1024  # YAML's longest plain (implicit) mapping key, in characters
+
+
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
-    """Parse YAML text into a dict with dotted keys expanded; errors name the file and line."""
+    """Parse YAML text into a dict with dotted keys expanded; errors name the file and line.
+
+    A key written twice in one mapping, or twice through dotted and nested spelling
+    (`a.b: 1` beside `a: {b: 2}`), is a ModelError: YAML readers silently keep one of them.
+    """
+    loader = _ModelYamlLoader(text)
     try:
-        data = yaml.load(text, Loader=_ModelYamlLoader)  # noqa: S506 - a SafeLoader subclass
+        data = loader.get_single_data()
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise ModelError(f"Could not parse YAML{where}: {problem}", file=source) from err
+        raise _parse_error(err, text, source) from err
+    except (ValueError, TypeError, OverflowError) as err:  # e.g. an unhashable (list) key
+        raise ModelError(f"Could not read YAML: {err}", file=source) from err
+    finally:
+        loader.dispose()
+    if loader.duplicate_keys:
+        raise ModelError(
+            problems=[
+                Problem(
+                    f"Key '{key}' is written twice in one mapping (lines {first} and {again})",
+                    file=source,
+                    expected="each key once per mapping (YAML readers would silently keep one)",
+                    got=str(key),
+                )
+                for key, first, again in sorted(loader.duplicate_keys, key=lambda d: d[2])
+            ]
+        )
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -82,7 +128,35 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
             file=source,
             got=type(data).__name__,
         )
-    return expand_dotted(data)
+    try:
+        return expand_dotted(data, strict=True)
+    except ModelError as err:
+        raise ModelError(
+            problems=[dataclasses.replace(p, file=p.file or source) for p in err.problems]
+        ) from err
+
+
+def _parse_error(err: yaml.YAMLError, text: str, source: str) -> ModelError:
+    """The parser's complaint in words, with its line; explains YAML's 1024-character key limit."""
+    mark = getattr(err, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+    problem = getattr(err, "problem", None) or str(err)
+    context_mark = getattr(err, "context_mark", None)
+    if "simple key" in str(getattr(err, "context", "")) and context_mark is not None:
+        lines = text.splitlines()
+        line = lines[context_mark.line] if context_mark.line < len(lines) else ""
+        if len(line) - context_mark.column > IMPLICIT_KEY_LIMIT:
+            return ModelError(
+                f"Line {context_mark.line + 1} is read as a mapping key longer than YAML allows",
+                file=source,
+                expected=(
+                    f"a key of at most {IMPLICIT_KEY_LIMIT} characters (YAML's limit for a plain "
+                    "key): shorten it, or if a long list or mapping was meant, check the "
+                    "indentation and the `:` after the key"
+                ),
+                got=f"{len(line) - context_mark.column} characters before the expected ':'",
+            )
+    return ModelError(f"Could not parse YAML{where}: {problem}", file=source)
 
 
 def dump_yaml(data: Mapping[str, Any]) -> str:
@@ -103,16 +177,53 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def expand_dotted(data: Any) -> Any:
-    """Turn dotted keys into nested mappings, recursively (`a.b: 1` → `a: {b: 1}`)."""
-    if isinstance(data, list):
-        return [expand_dotted(item) for item in data]
-    if not isinstance(data, Mapping):
+def expand_dotted(data: Any, strict: bool = False, _inside: frozenset[int] = frozenset()) -> Any:
+    """Turn dotted keys into nested mappings, recursively (`a.b: 1` → `a: {b: 1}`).
+
+    With `strict`, two keys of one mapping that reach the same leaf (`a.b: 1` and `a: {b: 2}`)
+    are a ModelError instead of the later one winning. A YAML alias inside the mapping or list
+    it names (`a: &x {b: *x}`) would nest forever: a ModelError too.
+    """
+    if not isinstance(data, list | Mapping):
         return data
+    if id(data) in _inside:
+        raise ModelError(
+            "A YAML alias (`*name`) refers to a mapping or list that contains it",
+            expected="aliases of values defined outside them (no cycles)",
+        )
+    inside = _inside | {id(data)}
+    if isinstance(data, list):
+        return [expand_dotted(item, strict, inside) for item in data]
     result: dict[str, Any] = {}
     for key, value in data.items():
-        set_dotted(result, str(key), expand_dotted(value))
+        expanded = expand_dotted(value, strict, inside)
+        if strict:
+            clash = _first_shared_leaf(result, str(key), expanded)
+            if clash is not None:
+                raise ModelError(
+                    f"Key '{clash}' is given twice in one mapping (once through a dotted key)",
+                    key_path=clash,
+                    expected="each key once: `a.b: 1` and `a: {b: 2}` both set `a.b`",
+                )
+        set_dotted(result, str(key), expanded)
     return result
+
+
+def _first_shared_leaf(target: Mapping[str, Any], key: str, value: Any) -> str | None:
+    """The first dotted path that setting `key: value` on `target` would overwrite, if any."""
+    existing = get_dotted(target, key, _MISSING)
+    if existing is _MISSING or (existing is None and isinstance(value, Mapping)):
+        return None  # new, or a null placeholder (`gas_plant:`) filled in
+    if isinstance(existing, Mapping) and isinstance(value, Mapping):
+        for sub_key, sub_value in value.items():
+            clash = _first_shared_leaf(existing, str(sub_key), sub_value)
+            if clash is not None:
+                return f"{key}.{clash}"
+        return None
+    return key
+
+
+_MISSING = object()
 
 
 def set_dotted(target: dict[str, Any], key: str, value: Any) -> None:

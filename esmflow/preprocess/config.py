@@ -65,7 +65,7 @@ def resolve_config(config: Any, problems: ProblemCollector) -> dict[str, Any]:
         problems.add("`config` must be a mapping", key_path="config", got=repr(config))
         config = {}
     _check_keys(config, CONFIG_DEFAULTS, "config", problems)
-    resolved = merge(CONFIG_DEFAULTS, config)
+    resolved = merge(CONFIG_DEFAULTS, _without_bad_sections(config, CONFIG_DEFAULTS))
     init = resolved["init"]
     if init["mode"] not in MODES:
         problems.add(
@@ -86,15 +86,61 @@ def resolve_config(config: Any, problems: ProblemCollector) -> dict[str, Any]:
             section[key] = {}
     if isinstance(init.get("extra_math"), str):
         init["extra_math"] = [init["extra_math"]]
-    init["extra_math"] = list(init.get("extra_math") or [])
+    extra_math = init.get("extra_math") or []
+    if not isinstance(extra_math, list) or not all(isinstance(m, str) for m in extra_math):
+        problems.add(
+            "`extra_math` must be a list of math names",
+            key_path="config.init.extra_math",
+            expected="built-in math names or keys of config.init.math_paths",
+            got=repr(extra_math),
+        )
+        extra_math = []
+    init["extra_math"] = list(extra_math)
+    for name in [k for k, v in init["math_paths"].items() if not isinstance(v, str)]:
+        problems.add(
+            f"`math_paths.{name}` must be a file path",
+            key_path=f"config.init.math_paths.{name}",
+            got=repr(init["math_paths"].pop(name)),
+        )
+    for key in ("broadcast_input_data", "retain_inactive"):
+        if not isinstance(init.get(key), bool):
+            problems.add(
+                f"`{key}` must be true or false",
+                key_path=f"config.init.{key}",
+                got=repr(init.get(key)),
+            )
+            init[key] = bool(CONFIG_DEFAULTS["init"][key])
     return resolved
+
+
+def _without_bad_sections(config: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """`config` without the sections that should be mappings but are not (already reported)."""
+    kept: dict[str, Any] = {}
+    for key, value in config.items():
+        default = defaults.get(key)
+        if isinstance(default, dict) and value is not None and not isinstance(value, Mapping):
+            continue
+        kept[key] = (
+            _without_bad_sections(value, default)
+            if isinstance(default, dict) and isinstance(value, Mapping)
+            else value
+        )
+    return kept
 
 
 def _check_keys(
     config: Mapping[str, Any], defaults: Mapping[str, Any], path: str, problems: ProblemCollector
 ) -> None:
     """Unknown keys in the fixed parts of config (not in subset/resample/math_paths/solver_options)."""
-    for key, value in config.items():
+    for key, value in list(config.items()):
+        if isinstance(defaults.get(key), dict) and not isinstance(value, Mapping | None):
+            problems.add(
+                f"`{path}.{key}` must be a mapping",
+                key_path=f"{path}.{key}",
+                expected="keys " + ", ".join(defaults[key]) if defaults[key] else "a mapping",
+                got=repr(value),
+            )
+            continue
         if key not in defaults:
             problems.add(
                 f"Unknown config key '{key}'",

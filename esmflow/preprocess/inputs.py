@@ -9,6 +9,7 @@ time subset / resample → `timestep_resolution` and `timestep_weights` → prov
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from collections.abc import Mapping
@@ -38,8 +39,10 @@ from esmflow.preprocess.checks import (
 )
 from esmflow.preprocess.config import resolve_config
 from esmflow.preprocess.data_tables import load_data_tables
+from esmflow.preprocess.label_checks import check_labels, warn_ignored_data
 from esmflow.preprocess.model_math import load_model_math, pivot_dims, resample_methods
 from esmflow.preprocess.parameters import ParameterDefinitions
+from esmflow.preprocess.semantic_checks import check_semantics
 from esmflow.preprocess.techs_nodes import (
     Layout,
     add_table_definitions,
@@ -49,6 +52,7 @@ from esmflow.preprocess.techs_nodes import (
 from esmflow.preprocess.templates import resolve_templates
 from esmflow.preprocess.time import (
     add_time_parameters,
+    check_table_times,
     check_time_config,
     resample_time,
     subset_time,
@@ -79,6 +83,17 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
         Every problem found in the definition and its data, listed together.
     """
     checked = _read_and_check(definition)
+    try:
+        return _build_inputs(definition, checked)
+    except ModelError as err:
+        problems = ProblemCollector()
+        problems.extend(err)
+        _raise_with_files(problems, definition)
+        raise
+
+
+def _build_inputs(definition: ModelDefinition, checked: _CheckedDefinition) -> xr.Dataset:
+    """The inputs Dataset from checked definitions: combine, `active`, clean-up, time, attributes."""
     init = checked.config["init"]
     inputs = _combine(checked.definitions, checked.layout, checked.kinds)
     inputs = _apply_active(inputs, checked.layout)
@@ -91,6 +106,7 @@ def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
             expected="techs listed under nodes.<node>.techs (or linked), with carrier_in/carrier_out",
         )
     inputs = _select_dims(inputs, init, checked.math, retain_inactive)
+    warn_ignored_data(checked.layout, checked.definitions, inputs, init)
     inputs = add_time_parameters(inputs)
     inputs = inputs.assign_coords(
         {dim: inputs[dim].values.astype(str) for dim in inputs.dims if dim != "timesteps"}
@@ -138,6 +154,9 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     kinds = parameter_kinds(definitions, math)
     check_definitions(definitions, kinds, math, problems)
     account_for_parameters(definitions, math, problems)
+    check_labels(model, layout, definitions, tables, definition.introduced, problems)
+    check_semantics(definitions, layout, tables, problems)
+    check_table_times(tables, definitions, init, problems)
     timesteps = definitions.labels_by_dim().get("timesteps")
     if timesteps is not None and len(timesteps):
         check_time_config(init, pd.DatetimeIndex(timesteps), problems)
@@ -150,6 +169,10 @@ def _raise_with_files(problems: ProblemCollector, definition: ModelDefinition) -
     if problems.problems:
         yaml_files = [Path(f) for f in definition.files if f.endswith((".yaml", ".yml"))]
         attach_files(problems, yaml_files, default=str(definition.path))
+        problems.problems = [
+            p if p.file else dataclasses.replace(p, file=str(definition.path))
+            for p in problems.problems
+        ]
     problems.raise_if_any()
 
 
@@ -213,7 +236,8 @@ def _apply_active(inputs: xr.Dataset, layout: Layout) -> xr.Dataset:
     switched = inputs["active"] if "active" in inputs else xr.DataArray(True)
     switched = switched.where(switched.notnull(), True).astype(bool)
     node_on = xr.DataArray(
-        [node not in layout.inactive_nodes for node in inputs.nodes.values], coords=[inputs.nodes]
+        np.array([node not in layout.inactive_nodes for node in inputs.nodes.values], dtype=bool),
+        coords=[inputs.nodes],
     )
     inputs["active"] = (placed & switched & node_on).transpose("nodes", "techs")
     for name in ("carrier_in", "carrier_out"):

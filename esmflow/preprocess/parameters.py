@@ -48,6 +48,7 @@ class TableSeries:
     series: pd.Series  # index levels named after dims; a 0-d value has an empty tuple index
     key_path: str
     file: str
+    axes: Mapping[str, str] = field(default_factory=dict)  # dim → rows / columns / add_dims
 
 
 @dataclass
@@ -108,10 +109,17 @@ class ParameterDefinitions:
         )
 
     def add_series(
-        self, name: str, series: pd.Series, *, rank: int, key_path: str, file: str
+        self,
+        name: str,
+        series: pd.Series,
+        *,
+        rank: int,
+        key_path: str,
+        file: str,
+        axes: Mapping[str, str] | None = None,
     ) -> None:
         """Add the values of a parameter read from a data table."""
-        self.tables[name].append(TableSeries(rank, series, key_path, file))
+        self.tables[name].append(TableSeries(rank, series, key_path, file, dict(axes or {})))
 
     def dims_of(self, name: str) -> tuple[str, ...]:
         """The parameter's dims: the union over all its definitions, in a stable order."""
@@ -226,7 +234,8 @@ def indexed_values(
     if isinstance(value, Mapping):
         if "data" not in value:
             raise ModelError(
-                "An indexed parameter needs `data` (and `index`, `dims`)",
+                "An indexed parameter needs `data` (and `index`, `dims`)"
+                + ("" if {"index", "dims"} & set(value) else _dotted_name_hint(key_path)),
                 key_path=key_path,
                 expected="{data: ..., index: [...], dims: [...]}",
                 got=str(dict(value)),
@@ -250,6 +259,17 @@ def indexed_values(
             got=str(value),
         )
     return (), [()], [value]
+
+
+def _dotted_name_hint(key_path: str) -> str:
+    """A tech or node named `a.b` in YAML becomes `a` with a key `b`: say so."""
+    parts = key_path.split(".")
+    if len(parts) == 3 and parts[0] in ("techs", "nodes"):
+        return (
+            f". If '{parts[1]}.{parts[2]}' is meant as one name: tech and node names cannot "
+            "contain dots (a dot in a YAML key nests it)"
+        )
+    return ""
 
 
 def _indexed_mapping(

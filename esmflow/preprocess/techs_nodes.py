@@ -15,7 +15,7 @@ import pandas as pd
 
 from esmflow.errors import ModelError, ProblemCollector, closest_name
 from esmflow.io.yaml_files import merge
-from esmflow.preprocess.data_tables import LoadedTable
+from esmflow.preprocess.data_tables import LoadedTable, distinct_labels
 from esmflow.preprocess.parameters import (
     RANK_DATA_DEFINITIONS,
     RANK_NODE,
@@ -103,7 +103,7 @@ def _tech_definitions_from_tables(
         for name, series in table.series.items():
             if "techs" not in series.index.names:
                 continue
-            for tech in series.index.get_level_values("techs").unique():
+            for tech in distinct_labels(series.index, ["techs"])["techs"]:
                 techs.setdefault(str(tech), {})
             if name in TECH_DEFAULTS_FROM_TABLES and list(series.index.names) == ["techs"]:
                 for tech, value in series.items():
@@ -123,7 +123,7 @@ def _table_nodes(table: LoadedTable) -> list[str]:
     nodes: set[str] = set()
     for series in table.series.values():
         if "nodes" in series.index.names and "techs" in series.index.names:
-            nodes |= set(map(str, series.index.get_level_values("nodes").unique()))
+            nodes |= set(map(str, distinct_labels(series.index, ["nodes"])["nodes"]))
     return sorted(nodes)
 
 
@@ -132,11 +132,7 @@ def _table_placements(tables: list[LoadedTable]) -> set[tuple[str, str]]:
     for table in tables:
         for series in table.series.values():
             if "nodes" in series.index.names and "techs" in series.index.names:
-                frame = (
-                    series.index.to_frame(index=False)[["nodes", "techs"]]
-                    .drop_duplicates()
-                    .astype(str)
-                )
+                frame = distinct_labels(series.index, ["nodes", "techs"]).astype(str)
                 pairs |= set(zip(frame["nodes"], frame["techs"], strict=True))
     return pairs
 
@@ -235,7 +231,7 @@ def add_yaml_definitions(
     for node, params in layout.nodes.items():
         for name, value in params.items():
             add(name, value, RANK_NODE, {"nodes": node}, f"nodes.{node}.{name}")
-    for name, value in (data_definitions or {}).items():
+    for name, value in _as_mapping(data_definitions, "data_definitions", problems).items():
         add(str(name), value, RANK_DATA_DEFINITIONS, {}, f"data_definitions.{name}")
 
 
@@ -265,7 +261,12 @@ def add_table_definitions(
                 )
                 continue
             definitions.add_series(
-                name, series, rank=rank, key_path=f"data_tables.{table.name}", file=table.file
+                name,
+                series,
+                rank=rank,
+                key_path=f"data_tables.{table.name}",
+                file=table.file,
+                axes=table.axes,
             )
         for name, value in table.scalars.items():
             definitions.add_series(
@@ -285,7 +286,11 @@ def _typed_labels(index: pd.Index) -> pd.Index:
     if not isinstance(index, pd.MultiIndex):
         index = pd.MultiIndex.from_arrays([index], names=[index.name])
     levels = [
-        pd.to_datetime(level, format="ISO8601") if name == "timesteps" else level.astype(str)
+        level
+        if isinstance(level, pd.DatetimeIndex)  # already parsed (and checked) with its table
+        else pd.to_datetime(level, format="ISO8601")
+        if name == "timesteps"
+        else level.astype(str)
         for level, name in zip(index.levels, index.names, strict=True)
     ]
     if any(not level.is_unique for level in levels):  # e.g. 1 and "1" in one level

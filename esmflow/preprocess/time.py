@@ -17,6 +17,13 @@ import pandas as pd
 import xarray as xr
 
 from esmflow.errors import ModelError, ProblemCollector
+from esmflow.preprocess.data_tables import LoadedTable
+from esmflow.preprocess.parameters import ParameterDefinitions
+from esmflow.preprocess.time_series_checks import (
+    check_tables_agree,
+    format_duration,
+    regular_step,
+)
 
 
 def check_time_config(
@@ -31,14 +38,103 @@ def check_time_config(
             problems.extend(err)
     frequency = (init.get("resample") or {}).get("timesteps")
     if frequency is not None:
-        try:
-            pd.tseries.frequencies.to_offset(str(frequency))
-        except ValueError:
+        for message, expected in _resample_problems(frequency, timesteps):
             problems.add(
-                f"Unknown resampling frequency '{frequency}'",
+                message,
                 key_path="config.init.resample.timesteps",
-                expected="a pandas frequency such as '2h', '6h', '1D'",
+                expected=expected,
+                got=repr(frequency),
             )
+
+
+def check_table_times(
+    tables: list[LoadedTable],
+    definitions: ParameterDefinitions,
+    init: Mapping[str, Any],
+    problems: ProblemCollector,
+) -> None:
+    """All time tables cover the same steps (within the time subset); YAML time labels are steps."""
+    table_steps = {
+        (table.key_path, table.file): table.timesteps
+        for table in tables
+        if table.timesteps is not None
+    }
+    yaml_steps: dict[str, list[Any]] = {}
+    for records in definitions.records.values():
+        for record in records:
+            if "timesteps" in record.dims:
+                label = record.labels[record.dims.index("timesteps")]
+                yaml_steps.setdefault(record.key_path, []).append(label)
+    subset = (init.get("subset") or {}).get("timesteps")
+    window = (
+        (str(subset[0]), str(subset[1])) if isinstance(subset, list) and len(subset) == 2 else None
+    )
+    check_tables_agree(
+        table_steps,
+        {key: pd.DatetimeIndex(labels) for key, labels in yaml_steps.items()},
+        window,
+        problems,
+    )
+
+
+def _resample_problems(frequency: Any, timesteps: pd.DatetimeIndex) -> list[tuple[str, str]]:
+    """What is wrong with a resampling frequency: not a duration, not positive, finer than the data.
+
+    Resampling can only aggregate: a step shorter than the data's (or one that does not hold a
+    whole number of data steps) would split or mix steps and misstate every time-summed value.
+    """
+    usage = "a positive pandas frequency such as '2h', '6h', '1D'"
+    if isinstance(frequency, bool) or not isinstance(frequency, str | int):
+        return [(f"Unknown resampling frequency '{frequency}'", usage)]
+    try:
+        offset = pd.tseries.frequencies.to_offset(str(frequency))
+    except (ValueError, TypeError, OverflowError):
+        return [(f"Unknown resampling frequency '{frequency}'", usage)]
+    if offset.n <= 0:
+        return [(f"Resampling frequency '{frequency}' is not a positive duration", usage)]
+    try:
+        duration = _fixed_duration(offset)
+    except (OverflowError, pd.errors.OutOfBoundsTimedelta):
+        return [(f"Resampling frequency '{frequency}' is too long to represent", usage)]
+    step = regular_step(pd.DatetimeIndex(timesteps.unique()).sort_values())
+    if duration is None or step is None:
+        return []
+    data_step = format_duration(step)
+    if duration < step:
+        return [
+            (
+                f"Resampling frequency '{frequency}' is finer than the data's {data_step} steps",
+                f"a multiple of {data_step}: resampling aggregates steps, it cannot split them",
+            )
+        ]
+    if duration % step:
+        return [
+            (
+                f"Resampling frequency '{frequency}' is not a whole number of the data's "
+                f"{data_step} steps",
+                f"a multiple of {data_step}, so that each new step holds whole data steps",
+            )
+        ]
+    steps = pd.DatetimeIndex(timesteps.unique()).as_unit("ns")
+    bins = (steps - steps.min().normalize()) // duration  # pandas bins from midnight of day one
+    empty = int(bins.max() - bins.min() + 1) - len(np.unique(bins))
+    if empty > 0:
+        return [
+            (
+                f"Resampling to '{frequency}' would create {empty} step(s) without data",
+                "data covering every new step (gaps in the time series would become empty steps)",
+            )
+        ]
+    return []
+
+
+def _fixed_duration(offset: pd.DateOffset) -> pd.Timedelta | None:
+    """The offset's length if it has a fixed one (hours, minutes, days), else None (months…)."""
+    if isinstance(offset, pd.offsets.Tick):
+        return pd.Timedelta(offset.nanos, unit="ns")
+    if isinstance(offset, pd.offsets.Day):
+        return pd.Timedelta(days=offset.n)
+    return None
 
 
 def _subset_bounds(subset: Any, timesteps: pd.DatetimeIndex) -> tuple[str, str]:
