@@ -5,9 +5,9 @@ import logging
 import xarray as xr
 from _job import configure_logging, get_job
 
-from esmflow.backends.program import Program
 from esmflow.io.results_file import atomic_path
 from esmflow.math.engine.build import build_program
+from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 from esmflow.preprocess.inputs import resolved_config

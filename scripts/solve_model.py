@@ -11,9 +11,9 @@ import xarray as xr
 from _job import configure_logging, get_job
 
 from esmflow.backends.highs import solve_program
-from esmflow.backends.program import Program
 from esmflow.errors import ModelError
 from esmflow.io.results_file import write_netcdf, write_yaml
+from esmflow.math.program import Program
 from esmflow.options import SolveOptions
 from esmflow.postprocess.results import solve_status
 from esmflow.preprocess.inputs import resolved_config

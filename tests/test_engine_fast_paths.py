@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from esmflow.backends.program import LINOPY_SEMANTICS
 from esmflow.math.engine import expression
 from esmflow.math.engine.build import _where, make_context
+from esmflow.math.program import LINOPY_SEMANTICS
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 

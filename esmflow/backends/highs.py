@@ -19,8 +19,8 @@ import linopy
 import numpy as np
 import xarray as xr
 
-from esmflow.backends.program import Program
 from esmflow.errors import ModelError, ModelWarning, closest_name
+from esmflow.math.program import Program
 from esmflow.options import SolveOptions
 
 _MAX_LISTED = 10

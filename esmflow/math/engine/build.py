@@ -30,7 +30,6 @@ import numpy as np
 import xarray as xr
 from linopy.common import assign_multiindex_safe
 
-from esmflow.backends.program import LINOPY_SEMANTICS, Program
 from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.checks import run_checks
@@ -48,6 +47,7 @@ from esmflow.math.engine.expression import (
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.resolve import check_math
 from esmflow.math.engine.where import evaluate_where
+from esmflow.math.program import LINOPY_SEMANTICS, Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 
