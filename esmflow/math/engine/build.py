@@ -34,18 +34,18 @@ from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.checks import run_checks
 from esmflow.math.engine.context import Context
-from esmflow.math.engine.expression import (
+from esmflow.math.engine.expression import evaluate_expression
+from esmflow.math.engine.grammar import parse
+from esmflow.math.engine.resolve import check_math
+from esmflow.math.engine.term import (
     LINOPY_TYPES,
     Term,
     combine_undefined,
-    evaluate_expression,
     linear_fillna,
     linear_op,
     linear_sum,
     linear_where,
 )
-from esmflow.math.engine.grammar import parse
-from esmflow.math.engine.resolve import check_math
 from esmflow.math.engine.where import evaluate_where
 from esmflow.math.program import LINOPY_SEMANTICS, Program
 from esmflow.math.schema import MathDefinition

@@ -19,6 +19,7 @@ import xarray as xr
 
 from esmflow.math.engine import tree
 from esmflow.math.engine.context import Context, defined_mask
+from esmflow.math.engine.term import Term
 
 
 # --- shared ------------------------------------------------------------------------------
@@ -145,8 +146,6 @@ def _term(node: tree.Node, ctx: Context) -> Any:
 
 
 def _make(data: Any, undefined: xr.DataArray | None) -> Any:
-    from esmflow.math.engine.expression import Term
-
     return Term(data, undefined)
 
 
