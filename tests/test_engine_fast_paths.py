@@ -18,7 +18,8 @@ import pytest
 import xarray as xr
 
 from esmflow.math.engine import term
-from esmflow.math.engine.build import _where, make_context
+from esmflow.math.engine.build import _where
+from esmflow.math.engine.context import make_context
 from esmflow.math.program import LINOPY_SEMANTICS
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions

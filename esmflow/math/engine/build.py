@@ -33,7 +33,7 @@ from linopy.common import assign_multiindex_safe
 from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.checks import run_checks
-from esmflow.math.engine.context import Context
+from esmflow.math.engine.context import Context, make_context
 from esmflow.math.engine.expression import evaluate_expression
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.resolve import check_math
@@ -93,37 +93,6 @@ def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOption
             _add_constraint(model, program, name, definition, ctx)
         _add_objective(model, program, objective, math.objectives[objective], ctx)
     return program
-
-
-def make_context(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Context:
-    """The evaluation context: declared inputs (plus any data the math does not declare)."""
-    lookups = set(math.lookups) | {
-        name for name, array in inputs.data_vars.items() if array.dtype.kind in "bOUS"
-    }
-    parameters = (set(math.parameters) | set(inputs.data_vars)) - lookups
-    defaults = {name: spec.get("default", np.nan) for name, spec in math.lookups.items()}
-    for section in (math.parameters, math.variables, math.global_expressions):
-        defaults.update(
-            {name: _number(spec.get("default", np.nan)) for name, spec in section.items()}
-        )
-    dims = set(math.dimensions) | set(inputs.dims)
-    return Context(
-        inputs=inputs,
-        defaults=defaults,
-        parameters=frozenset(parameters),
-        lookups=frozenset(lookups),
-        dimensions=frozenset(dims),
-        config=dict(options.config),
-        results=frozenset([*math.variables, *math.global_expressions]),
-        origins=math.origins,
-    )
-
-
-def _number(value: Any) -> Any:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return value
 
 
 def _ordered(section: Mapping[str, Any]) -> list[tuple[str, Any]]:

@@ -12,12 +12,8 @@ from typing import Any
 
 import xarray as xr
 
-from esmflow.math.engine.build import (
-    component_mask,
-    evaluate_variants,
-    exists_nowhere,
-    make_context,
-)
+from esmflow.math.engine.build import component_mask, evaluate_variants, exists_nowhere
+from esmflow.math.engine.context import make_context
 from esmflow.math.engine.expression import evaluate_expression
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
