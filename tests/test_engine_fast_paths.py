@@ -18,8 +18,8 @@ import pytest
 import xarray as xr
 
 from esmflow.math.engine import term
-from esmflow.math.engine.build import _where
 from esmflow.math.engine.context import make_context
+from esmflow.math.engine.masks import where_mask
 from esmflow.math.program import LINOPY_SEMANTICS
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
@@ -88,10 +88,10 @@ def test_where_cache_follows_what_the_string_reads():
     inputs = xr.Dataset(coords={"nodes": NODES})
     math = MathDefinition({"variables": {"x": {"foreach": ["nodes"]}}})
     ctx = make_context(inputs, math, BuildOptions({}))
-    before = _where("x", "constraints.c.where", ctx)  # x not built yet: False
+    before = where_mask("x", "constraints.c.where", ctx)  # x not built yet: False
     built = replace(ctx, exists={"x": xr.DataArray([True, False], coords=[NODES])})
-    after = _where("x", "constraints.c.where", built)
+    after = where_mask("x", "constraints.c.where", built)
     assert not bool(before.any())
     assert after.values.tolist() == [True, False]
-    assert _where("x", "constraints.d.where", built) is after  # evaluated once per state
-    np.testing.assert_array_equal(_where("x", "k", ctx).values, before.values)
+    assert where_mask("x", "constraints.d.where", built) is after  # evaluated once per state
+    np.testing.assert_array_equal(where_mask("x", "k", ctx).values, before.values)

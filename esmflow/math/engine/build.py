@@ -13,7 +13,7 @@ Memory: variables and expressions are dense arrays over their `foreach` dims wit
 (linopy labels -1 outside it); constraints are frozen into linopy's sparse (CSR) storage as
 they are added. The path to a sparse layout is to stack (nodes, techs) into one dim holding only
 the active pairs before building (`Context.inputs` would carry the stacked arrays and
-`_foreach_mask` would use the stacked dim); the evaluators only ever name dims, so they would
+`masks._foreach_mask` would use the stacked dim); the evaluators only ever name dims, so they would
 not change.
 """
 
@@ -36,6 +36,7 @@ from esmflow.math.engine.checks import run_checks
 from esmflow.math.engine.context import Context, make_context
 from esmflow.math.engine.expression import evaluate_expression
 from esmflow.math.engine.grammar import parse
+from esmflow.math.engine.masks import component_mask, exists_nowhere, reduce_to, where_mask
 from esmflow.math.engine.resolve import check_math
 from esmflow.math.engine.term import (
     LINOPY_TYPES,
@@ -46,7 +47,6 @@ from esmflow.math.engine.term import (
     linear_sum,
     linear_where,
 )
-from esmflow.math.engine.where import evaluate_where
 from esmflow.math.program import LINOPY_SEMANTICS, Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
@@ -114,76 +114,6 @@ def _chosen_objective(math: MathDefinition, options: BuildOptions) -> str:
     return name
 
 
-# --- masks -------------------------------------------------------------------------------
-def component_mask(
-    section: str, name: str, definition: Mapping[str, Any], ctx: Context
-) -> xr.DataArray:
-    """Where a component may exist: active ∧ foreach dims ∧ its top-level `where`."""
-    foreach = list(definition.get("foreach") or [])
-    if any(dim not in ctx.inputs.dims for dim in foreach):
-        return xr.DataArray(False)
-    mask = _foreach_mask(tuple(foreach), ctx)
-    where = definition.get("where")
-    if isinstance(where, str):
-        key_path = f"{section}.{name}.where"
-        mask = mask & _where(where, key_path, ctx)
-    return _reduce_to(mask, foreach)
-
-
-def _foreach_mask(foreach: tuple[str, ...], ctx: Context) -> xr.DataArray:
-    """`active` ∧ every foreach dim exists (shared by all components with this foreach)."""
-    key = ("foreach", foreach)
-    if key not in ctx.memo:
-        mask = ctx.raw("active") if "active" in ctx.inputs else xr.DataArray(True)
-        for dim in foreach:
-            mask = mask & xr.ones_like(ctx.inputs[dim], dtype=bool)
-        ctx.memo[key] = mask
-    return ctx.memo[key]
-
-
-def exists_nowhere(mask: xr.DataArray, definition: Mapping[str, Any]) -> bool:
-    """True if a foreach dim is missing from the data (Calliope then skips the component)."""
-    return mask.ndim != len(definition.get("foreach") or [])
-
-
-def _where(text: str, key_path: str, ctx: Context) -> xr.DataArray:
-    """A where string's mask, evaluated once per build for each state of what it reads.
-
-    Besides the inputs and config (fixed during a build) a where string reads the variables
-    and expressions it names: the key holds the objects it would read for those, and the
-    cache entry keeps them alive so their ids stay unique.
-    """
-    node = parse(text, "where", key_path)
-    read = tuple(
-        (ctx.exists.get(name), ctx.variables.get(name), ctx.expressions.get(name))
-        for name in sorted(_names_in(node, text, ctx))
-        if ctx.is_result(name)
-    )
-    key = ("where", text, tuple(id(item) for states in read for item in states))
-    if key not in ctx.memo:
-        local = replace(ctx, source=text, key_path=key_path)
-        ctx.memo[key] = (evaluate_where(node, local), read)
-    return ctx.memo[key][0]
-
-
-def _names_in(node: tree.Node, text: str, ctx: Context) -> frozenset[str]:
-    key = ("names", text)
-    if key not in ctx.memo:
-        ctx.memo[key] = frozenset(tree.referenced_names(node))
-    return ctx.memo[key]
-
-
-def _reduce_to(mask: xr.DataArray, foreach: list[str]) -> xr.DataArray:
-    extra = [dim for dim in mask.dims if dim not in foreach]
-    mask = mask.any(extra) if extra else mask
-    missing = [dim for dim in foreach if dim not in mask.dims]
-    if missing:
-        raise AssertionError(
-            f"mask lacks foreach dims {missing}"
-        )  # foreach dims are ANDed in above
-    return mask.transpose(*foreach)
-
-
 # --- equations, sub-expressions and slices -------------------------------------------------
 def variants(section: str, name: str, definition: Mapping[str, Any]) -> Iterator[Variant]:
     """Every equation × every combination of sub-expression and slice cases it uses."""
@@ -246,8 +176,8 @@ def evaluate_variants(
     for variant in variants(section, name, definition):
         mask = top
         for key_path, where in variant.where:
-            mask = mask & _where(str(where), key_path, ctx)
-        mask = _reduce_to(mask, foreach) if variant.where else mask
+            mask = mask & where_mask(str(where), key_path, ctx)
+        mask = reduce_to(mask, foreach) if variant.where else mask
         if not bool(mask.any()):
             continue
         for earlier, other, _ in found:
