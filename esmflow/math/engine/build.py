@@ -19,9 +19,8 @@ not change.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import linopy
@@ -34,18 +33,24 @@ from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.checks import run_checks
 from esmflow.math.engine.context import Context, make_context
-from esmflow.math.engine.expression import evaluate_expression
-from esmflow.math.engine.grammar import parse
-from esmflow.math.engine.masks import component_mask, exists_nowhere, reduce_to, where_mask
+from esmflow.math.engine.masks import component_mask, exists_nowhere
 from esmflow.math.engine.resolve import check_math
 from esmflow.math.engine.term import (
     LINOPY_TYPES,
     Term,
     combine_undefined,
-    linear_fillna,
     linear_op,
     linear_sum,
     linear_where,
+)
+from esmflow.math.engine.variants import (
+    check_defined,
+    check_dims,
+    evaluate_term,
+    evaluate_variants,
+    kept_where,
+    model_dims,
+    over_mask,
 )
 from esmflow.math.program import LINOPY_SEMANTICS, Program
 from esmflow.math.schema import MathDefinition
@@ -55,18 +60,6 @@ from esmflow.options import BuildOptions
 # instead of dense arrays with -1 labels): a third less peak memory on a full-year build.
 SPARSE_CONSTRAINTS = True
 _SIGNS = {"==": "=", "<=": "<=", ">=": ">="}
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One equation with one choice of case per sub-expression and slice it uses."""
-
-    where: tuple[tuple[str, str], ...]  # (key_path, where string) of every part
-    expression: tree.Node
-    source: str
-    key_path: str
-    sub_expressions: Mapping[str, tree.Node]
-    slices: Mapping[str, tree.Node]
 
 
 def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Program:
@@ -112,92 +105,6 @@ def _chosen_objective(math: MathDefinition, options: BuildOptions) -> str:
             closest=closest_name(name, math.objectives),
         )
     return name
-
-
-# --- equations, sub-expressions and slices -------------------------------------------------
-def variants(section: str, name: str, definition: Mapping[str, Any]) -> Iterator[Variant]:
-    """Every equation × every combination of sub-expression and slice cases it uses."""
-    base = f"{section}.{name}"
-    for index, equation in enumerate(definition.get("equations") or []):
-        key_path = f"{base}.equations[{index}]"
-        source = str(equation["expression"])
-        expression = parse(source, "expression", f"{key_path}.expression")
-        wheres = ((f"{key_path}.where", equation["where"]),) if equation.get("where") else ()
-        subs = _cases(base, "sub_expressions", definition, tree.sub_expression_names(expression))
-        for sub_choice in subs:
-            sub_trees = {sub: node for sub, (_, node, _) in sub_choice.items()}
-            used_slices = tree.slice_names(expression)
-            for node in sub_trees.values():
-                used_slices += [s for s in tree.slice_names(node) if s not in used_slices]
-            for slice_choice in _cases(base, "slices", definition, used_slices):
-                parts = [*wheres]
-                for choice in (sub_choice, slice_choice):
-                    parts += [(kp, w) for kp, _, w in choice.values() if w]
-                yield Variant(
-                    where=tuple(parts),
-                    expression=expression,
-                    source=source,
-                    key_path=f"{key_path}.expression",
-                    sub_expressions=sub_trees,
-                    slices={s: node for s, (_, node, _) in slice_choice.items()},
-                )
-
-
-def _cases(
-    base: str, group: str, definition: Mapping[str, Any], names: list[str]
-) -> list[dict[str, tuple[str, tree.Node, str | None]]]:
-    """All combinations of cases for `names` in `group` (sub_expressions or slices)."""
-    options = []
-    for sub in names:
-        cases = (definition.get(group) or {}).get(sub)
-        if not cases:
-            raise ModelError(
-                f"'${sub}' is not defined under {group}",
-                key_path=f"{base}.{group}",
-                closest=closest_name(sub, definition.get(group) or {}),
-            )
-        parsed = []
-        for index, case in enumerate(cases):
-            key_path = f"{base}.{group}.{sub}[{index}]"
-            node = parse(str(case["expression"]), "expression", f"{key_path}.expression")
-            parsed.append((f"{key_path}.where", node, case.get("where")))
-        options.append(parsed)
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*options)]
-
-
-def evaluate_variants(
-    section: str, name: str, definition: Mapping[str, Any], top: xr.DataArray, ctx: Context
-) -> list[tuple[xr.DataArray, Variant, Context]]:
-    """Each variant with its mask (top mask ∧ its wheres, reduced to foreach) and context."""
-    foreach = list(definition.get("foreach") or [])
-    found: list[tuple[xr.DataArray, Variant, Context]] = []
-    if not bool(top.any()):  # exists nowhere: no equation needs its `where` evaluated
-        return found
-    for variant in variants(section, name, definition):
-        mask = top
-        for key_path, where in variant.where:
-            mask = mask & where_mask(str(where), key_path, ctx)
-        mask = reduce_to(mask, foreach) if variant.where else mask
-        if not bool(mask.any()):
-            continue
-        for earlier, other, _ in found:
-            overlap = earlier & mask
-            if bool(overlap.any()):
-                first = overlap.where(overlap, drop=True).to_series().index[0]
-                raise ModelError(
-                    f"Two equations apply to the same entries (e.g. {first}); "
-                    "their `where`s must not overlap",
-                    key_path=f"{other.key_path} and {variant.key_path}",
-                )
-        local = replace(
-            ctx,
-            source=variant.source,
-            key_path=variant.key_path,
-            sub_expressions=variant.sub_expressions,
-            slices=variant.slices,
-        )
-        found.append((mask, variant, local))
-    return found
 
 
 # --- components --------------------------------------------------------------------------
@@ -252,12 +159,12 @@ def _add_global_expression(
     exists: xr.DataArray | None = None
     combined: Any = None
     for part_mask, variant, local in parts:
-        term = _evaluate(variant.expression, local)
-        _check_defined(term, part_mask, variant, local)
+        term = evaluate_term(variant.expression, local)
+        check_defined(term, part_mask, variant, local)
         if len(parts) == 1:  # one equation: the final `where(exists)` does the masking
-            piece = _broadcast(term, part_mask, local, variant)
+            piece = over_mask(term, part_mask, local, variant)
         else:
-            piece = _masked(term, part_mask, local, variant)
+            piece = kept_where(term, part_mask, local, variant)
         combined = piece if combined is None else combined + piece
         exists = part_mask if exists is None else exists | part_mask
     if combined is None or exists is None:  # built nowhere: later references read its default
@@ -293,25 +200,25 @@ def _add_constraint(
             raise local.error(
                 "A constraint equation must be `lhs <= rhs`, `lhs >= rhs` or `lhs == rhs`", relation
             )
-        lhs = _evaluate(relation.left, local)
-        right = _evaluate(relation.right, local)
+        lhs = evaluate_term(relation.left, local)
+        right = evaluate_term(relation.right, local)
         undefined = combine_undefined(lhs.undefined, right.undefined)
         if len(parts) == 1 and _is_direct(lhs, right):
             # one equation, decision variables only on the left: the constant right-hand side
             # goes straight into the rows (no linopy subtraction); the constraint's mask masks
-            _check_defined(Term(None, undefined), part_mask, variant, local)
+            check_defined(Term(None, undefined), part_mask, variant, local)
             for side in (lhs, right):
-                _check_dims(side.data, part_mask, local, variant)
+                check_dims(side.data, part_mask, local, variant)
             combined, rhs = lhs.data, right.data
         else:
             difference = Term(_subtract(lhs, right), undefined)
             if not difference.is_linear:
                 raise local.error("This constraint holds no decision variables", relation)
-            _check_defined(difference, part_mask, variant, local)
+            check_defined(difference, part_mask, variant, local)
             if len(parts) == 1:  # one equation: the constraint's mask does the masking
-                piece = _broadcast(difference, part_mask, local, variant)
+                piece = over_mask(difference, part_mask, local, variant)
             else:
-                piece = _masked(difference, part_mask, local, variant)
+                piece = kept_where(difference, part_mask, local, variant)
             combined = piece if combined is None else combined + piece
         signs.append((part_mask, _SIGNS[relation.op]))
         exists = part_mask if exists is None else exists | part_mask
@@ -360,16 +267,6 @@ def _with_dims(rows: xr.Dataset, const: xr.DataArray) -> xr.Dataset:
     return broadcast[["coeffs", "vars"]].transpose(..., "_term")
 
 
-def _check_dims(data: Any, mask: xr.DataArray, ctx: Context, variant: Variant) -> None:
-    extra = [dim for dim in _dims(data) if dim not in mask.dims]
-    if extra:
-        raise ctx.error(
-            f"The expression has dims {extra} that are not in foreach {list(mask.dims)}",
-            variant.expression,
-            expected="sum over them, or add them to foreach",
-        )
-
-
 def _check_constant_rows(
     name: str, rows: xr.Dataset, sign: Any, exists: xr.DataArray, ctx: Context
 ) -> None:
@@ -405,10 +302,10 @@ def _add_objective(
     parts = evaluate_variants("objectives", name, definition, xr.DataArray(True), ctx)
     total: Any = 0
     for _, variant, local in parts:
-        term = _evaluate(variant.expression, local)
-        if _dims(term.data):
+        term = evaluate_term(variant.expression, local)
+        if model_dims(term.data):
             raise local.error(
-                f"The objective still has dims {_dims(term.data)}; sum over them",
+                f"The objective still has dims {model_dims(term.data)}; sum over them",
                 variant.expression,
             )
         total = term.data if isinstance(total, int) else total + term.data
@@ -417,18 +314,6 @@ def _add_objective(
     model.add_objective(linear, sense="max" if sense.startswith("max") else "min")
     program.objective_constant = constant
     program.objective_name = name
-
-
-def _evaluate(node: tree.Node, ctx: Context) -> Term:
-    """Evaluate, turning data/linopy errors into a ModelError at this string."""
-    try:
-        return evaluate_expression(node, ctx)
-    except ModelError:
-        raise
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
-        raise ctx.error(
-            f"Could not evaluate this expression: {type(err).__name__}: {err}", node
-        ) from err
 
 
 def _split_constant(total: Any, model: linopy.Model) -> tuple[Any, float]:
@@ -451,49 +336,3 @@ def _subtract(lhs: Term, rhs: Term) -> Any:
     if lhs.is_linear:
         return linear_op("-", lhs.data, rhs.data)
     return linear_op("+", linear_op("*", rhs.data, -1), lhs.data)
-
-
-def _masked(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> Any:
-    """The term kept where `mask` holds (0 elsewhere), broadcast over every foreach dim."""
-    data = _broadcast(term, mask, ctx, variant)
-    if isinstance(data, LINOPY_TYPES):
-        return linear_fillna(linear_where(data, mask), 0)
-    return data.where(mask, 0)
-
-
-def _broadcast(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> Any:
-    """The term over exactly the foreach dims (an error if it has others)."""
-    data = term.data
-    extra = [dim for dim in _dims(data) if dim not in mask.dims]
-    if extra:
-        raise ctx.error(
-            f"The expression has dims {extra} that are not in foreach {list(mask.dims)}",
-            variant.expression,
-            expected="sum over them, or add them to foreach",
-        )
-    if isinstance(data, LINOPY_TYPES):
-        if isinstance(data, linopy.Variable):
-            data = 1 * data
-        if set(_dims(data)) != set(mask.dims):
-            data = data + xr.zeros_like(mask, dtype=float)
-        return data
-    return xr.DataArray(data).broadcast_like(mask)
-
-
-def _dims(data: Any) -> list[str]:
-    """The model dims of an array or linopy object (without linopy's helper dim `_term`)."""
-    return [str(dim) for dim in getattr(data, "dims", ()) if not str(dim).startswith("_")]
-
-
-def _check_defined(term: Term, mask: xr.DataArray, variant: Variant, ctx: Context) -> None:
-    if term.undefined is None:
-        return
-    missing = term.undefined & mask
-    if bool(missing.any()):
-        first = missing.where(missing, drop=True).to_series().index[0]
-        raise ctx.error(
-            "The expression has no value for some entries its `where` selects "
-            f"(e.g. {first}): a parameter without data or default, or a `where(...)` outside its condition",
-            variant.expression,
-            expected="extend the `where` so it only selects entries with data",
-        )

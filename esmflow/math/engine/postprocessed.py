@@ -12,10 +12,10 @@ from typing import Any
 
 import xarray as xr
 
-from esmflow.math.engine.build import evaluate_variants
 from esmflow.math.engine.context import make_context
 from esmflow.math.engine.expression import evaluate_expression
 from esmflow.math.engine.masks import component_mask, exists_nowhere
+from esmflow.math.engine.variants import evaluate_variants
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 
