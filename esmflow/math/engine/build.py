@@ -27,7 +27,6 @@ import linopy
 import linopy.constraints
 import numpy as np
 import xarray as xr
-from linopy.common import assign_multiindex_safe
 
 from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine import tree
@@ -35,12 +34,18 @@ from esmflow.math.engine.checks import run_checks
 from esmflow.math.engine.context import Context, make_context
 from esmflow.math.engine.masks import component_mask, exists_nowhere
 from esmflow.math.engine.resolve import check_math
+from esmflow.math.engine.rows import (
+    SIGNS,
+    constraint_rows,
+    is_direct,
+    row_signs,
+    split_constant,
+    subtract,
+)
 from esmflow.math.engine.term import (
     LINOPY_TYPES,
     Term,
     combine_undefined,
-    linear_op,
-    linear_sum,
     linear_where,
 )
 from esmflow.math.engine.variants import (
@@ -59,7 +64,6 @@ from esmflow.options import BuildOptions
 # Constraints are frozen into linopy's CSR storage as they are added (only the rows that exist,
 # instead of dense arrays with -1 labels): a third less peak memory on a full-year build.
 SPARSE_CONSTRAINTS = True
-_SIGNS = {"==": "=", "<=": "<=", ">=": ">="}
 
 
 def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Program:
@@ -196,14 +200,14 @@ def _add_constraint(
     exists: xr.DataArray | None = None
     for part_mask, variant, local in parts:
         relation = variant.expression
-        if not isinstance(relation, tree.Compare) or relation.op not in _SIGNS:
+        if not isinstance(relation, tree.Compare) or relation.op not in SIGNS:
             raise local.error(
                 "A constraint equation must be `lhs <= rhs`, `lhs >= rhs` or `lhs == rhs`", relation
             )
         lhs = evaluate_term(relation.left, local)
         right = evaluate_term(relation.right, local)
         undefined = combine_undefined(lhs.undefined, right.undefined)
-        if len(parts) == 1 and _is_direct(lhs, right):
+        if len(parts) == 1 and is_direct(lhs, right):
             # one equation, decision variables only on the left: the constant right-hand side
             # goes straight into the rows (no linopy subtraction); the constraint's mask masks
             check_defined(Term(None, undefined), part_mask, variant, local)
@@ -211,7 +215,7 @@ def _add_constraint(
                 check_dims(side.data, part_mask, local, variant)
             combined, rhs = lhs.data, right.data
         else:
-            difference = Term(_subtract(lhs, right), undefined)
+            difference = Term(subtract(lhs, right), undefined)
             if not difference.is_linear:
                 raise local.error("This constraint holds no decision variables", relation)
             check_defined(difference, part_mask, variant, local)
@@ -220,80 +224,11 @@ def _add_constraint(
             else:
                 piece = kept_where(difference, part_mask, local, variant)
             combined = piece if combined is None else combined + piece
-        signs.append((part_mask, _SIGNS[relation.op]))
+        signs.append((part_mask, SIGNS[relation.op]))
         exists = part_mask if exists is None else exists | part_mask
-    sign: Any = signs[0][1]
-    if any(other != sign for _, other in signs):
-        sign = xr.full_like(mask, sign, dtype=object)
-        for part_mask, other in signs[1:]:
-            sign = xr.where(part_mask, other, sign)
-    rows = _rows(combined, rhs, mask)
-    _check_constant_rows(name, rows, sign, exists, ctx)
-    if bool(np.isinf(rows.rhs).any()):  # e.g. a `default: .inf` read outside the mask
-        rows = rows.where(exists, {"coeffs": np.nan, "vars": -1, "rhs": np.nan})
-    rows = assign_multiindex_safe(rows, sign=sign)
-    constraint = linopy.constraints.Constraint(rows, model=model)
-    model.add_constraints(constraint, name=name, mask=exists)
+    rows = constraint_rows(name, combined, rhs, row_signs(signs, mask), mask, exists, ctx)
+    model.add_constraints(linopy.constraints.Constraint(rows, model=model), name=name, mask=exists)
     program.register(name, "constraints", list(mask.dims))
-
-
-def _is_direct(lhs: Term, rhs: Term) -> bool:
-    """A linear expression on the left, a number or array on the right."""
-    return isinstance(lhs.data, linopy.LinearExpression) and (
-        isinstance(rhs.data, xr.DataArray | int | float) and not isinstance(rhs.data, bool)
-    )
-
-
-def _rows(lhs: linopy.LinearExpression, rhs: Any, mask: xr.DataArray) -> xr.Dataset:
-    """The rows `lhs (sign) rhs`: lhs's terms, and rhs minus lhs's constant on the right.
-
-    The same arrays, in the same dim order, as linopy's `(lhs - rhs)` broadcast over the mask
-    and turned into a constraint with `to_constraint(sign, 0)`: with a few dozen components,
-    each linopy operation saved is several milliseconds of build time.
-    """
-    rows = lhs.data[["coeffs", "vars"]]
-    const = lhs.const if isinstance(rhs, int | float) and rhs == 0 else lhs.const - rhs
-    if set(const.dims) - set(rows.dims):  # dims only the right side has
-        rows = _with_dims(rows, const)
-    if set(mask.dims) - set(const.dims):  # dims only the mask has
-        const = const + xr.zeros_like(mask, dtype=float)
-        rows = _with_dims(rows, const)
-    return assign_multiindex_safe(rows, rhs=-const)
-
-
-def _with_dims(rows: xr.Dataset, const: xr.DataArray) -> xr.Dataset:
-    """Broadcast the terms over `const`'s dims as linopy does (new dims first, `_term` last)."""
-    (broadcast,) = xr.broadcast(rows.assign(const=const), exclude=["_term"])
-    return broadcast[["coeffs", "vars"]].transpose(..., "_term")
-
-
-def _check_constant_rows(
-    name: str, rows: xr.Dataset, sign: Any, exists: xr.DataArray, ctx: Context
-) -> None:
-    """Rows without decision variables are not handed to the solver; those that fail are errors.
-
-    (`flow_in <= flow_cap * timestep_resolution` where `flow_in` does not exist and `flow_cap`
-    is a parameter, as in operate mode, is `0 <= value`: true, so it is dropped.)
-    """
-    no_variables = (rows.vars == -1).all("_term") & exists
-    if not bool(no_variables.any()):
-        return
-    value = (-rows.rhs).where(no_variables, 0)  # the row reads `value (sign) 0`
-    sign = xr.DataArray(sign)
-    tolerance = 1e-9
-    broken = no_variables & (
-        ((sign == "<=") & (value > tolerance))
-        | ((sign == ">=") & (value < -tolerance))
-        | ((sign == "=") & (abs(value) > tolerance))
-    )
-    if bool(broken.any()):
-        first = broken.where(broken, drop=True).to_series().index[0]
-        raise ModelError(
-            f"Constraint '{name}' can never hold where it has no decision variables (e.g. {first})",
-            file=ctx.origins.get(f"constraints.{name}"),
-            key_path=f"constraints.{name}",
-            expected="a `where` that leaves out entries whose variables do not exist",
-        )
 
 
 def _add_objective(
@@ -310,29 +245,7 @@ def _add_objective(
             )
         total = term.data if isinstance(total, int) else total + term.data
     sense = str(definition.get("sense", "minimise")).lower()
-    linear, constant = _split_constant(total, model)
+    linear, constant = split_constant(total, model)
     model.add_objective(linear, sense="max" if sense.startswith("max") else "min")
     program.objective_constant = constant
     program.objective_name = name
-
-
-def _split_constant(total: Any, model: linopy.Model) -> tuple[Any, float]:
-    """linopy objectives hold no constant: keep it aside (added back to the reported value)."""
-    if isinstance(total, LINOPY_TYPES):
-        total = 1 * total if isinstance(total, linopy.Variable) else total
-        constant = float(total.const.fillna(0).sum())
-        return total - constant, constant
-    some_variable = next((model.variables[n] for n in model.variables), None)
-    if some_variable is None:
-        raise ModelError("The program has no decision variables", key_path="variables")
-    return 0 * some_variable.sum(), float(xr.DataArray(total).sum())
-
-
-def _subtract(lhs: Term, rhs: Term) -> Any:
-    if isinstance(rhs.data, int | float) and rhs.data == 0:
-        return lhs.data
-    if lhs.is_linear and rhs.is_linear:
-        return linear_sum(lhs.data, rhs.data, negate=True)
-    if lhs.is_linear:
-        return linear_op("-", lhs.data, rhs.data)
-    return linear_op("+", linear_op("*", rhs.data, -1), lhs.data)
