@@ -18,7 +18,8 @@ exists), and every program the math and build tests build (tests/test_math_*.py,
 test_program_file.py, run in this process with `build_program` recorded; keyed by test id and
 build number).
 
-`--compare` exits 1 and lists every array that differs, is missing or is new. `--twice` builds
+`--compare` exits 1 and lists every array that differs, is missing or is new in a model (models
+new since the reference, e.g. from a new test, are listed but not a difference). `--twice` builds
 every model twice and stops if the two fingerprints differ (the build must be deterministic for
 the comparison to mean anything).
 """
@@ -320,14 +321,11 @@ def fingerprints(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 
 def compare(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[str]:
-    """Every difference between two fingerprint sets, one line each."""
+    """Every difference between two fingerprint sets, one line each (new models are not one)."""
     problems = []
-    for label in sorted(set(before) | set(after)):
+    for label in sorted(before):
         if label not in after:
             problems.append(f"{label}: model missing now")
-            continue
-        if label not in before:
-            problems.append(f"{label}: model new")
             continue
         old, new = before[label], after[label]
         if old.get("error") != new.get("error"):
@@ -366,6 +364,8 @@ def main() -> int:
         problems = compare(before, found)
         for line in problems:
             print(line)
+        for label in sorted(set(found) - set(before)):
+            print(f"{label}: new model, nothing to compare it with")
         compared = sum(len(before[label].get("arrays", {})) for label in before)
         if problems:
             print(f"{len(problems)} differences ({len(before)} models, {compared} arrays)")
