@@ -16,7 +16,7 @@ from typing import Any
 
 import xarray as xr
 
-from esmflow.math.engine import helpers, tree
+from esmflow.math.engine import helpers, tree, where
 from esmflow.math.engine.context import Context
 from esmflow.math.engine.term import (
     LINOPY_TYPES,
@@ -40,9 +40,7 @@ def evaluate_expression(node: tree.Node, ctx: Context) -> Term:
         case tree.Name(name=name):
             return _name(name, node, ctx)
         case tree.ConfigRef(key=key):
-            from esmflow.math.engine.where import config_value
-
-            return Term(config_value(key, node, ctx))
+            return Term(where.config_value(key, node, ctx))
         case tree.SubExpression(name=name):
             return evaluate_expression(ctx.sub_expressions[name], ctx)
         case tree.ListOf(items=items):
@@ -60,10 +58,32 @@ def evaluate_expression(node: tree.Node, ctx: Context) -> Term:
         case tree.Indexed(target=target, selections=selections):
             return _indexed(target, selections, ctx)
         case tree.Call():
-            return helpers.call_in_expression(node, ctx)
+            return _helper(node, ctx)
     raise ctx.error(
         "Comparisons and AND/OR/NOT belong in `where` strings or at an equation's top", node
     )
+
+
+def _helper(call: tree.Call, ctx: Context) -> Term:
+    """Run a helper on its arguments, each evaluated by its declared kind (helpers.py)."""
+    bound = helpers.bind(call, "expression")
+    if bound.problems or bound.function is None:
+        message, node, fields = bound.problems[0]
+        raise ctx.error(message, node, **fields)
+    arguments = {arg.name: _argument(arg.kind, arg.node, ctx) for arg in bound.arguments}
+    result = bound.function(ctx, **arguments)
+    return result if isinstance(result, Term) else Term(result)
+
+
+def _argument(kind: str, node: tree.Node, ctx: Context) -> Any:
+    match kind:
+        case "array":
+            return evaluate_expression(node, ctx)
+        case "condition":
+            return where.condition(node, ctx)
+        case "where_value" | "items":
+            return where.value(node, ctx)
+    return helpers.read_written(kind, node, ctx)
 
 
 def _name(name: str, node: tree.Node, ctx: Context) -> Term:
@@ -166,7 +186,7 @@ def _indexed(
     picks: dict[str, Any] = {}
     for dim, pick in selections:
         if isinstance(pick, tree.SubExpression):
-            picked = helpers.evaluate_slice(ctx.slices[pick.name], ctx)
+            picked = evaluate_expression(ctx.slices[pick.name], ctx).data
         else:
             picked = evaluate_expression(pick, ctx).data
         picks[dim] = helpers.plain(picked)
