@@ -4,17 +4,18 @@ For each active component, in Calliope's order (variables, global expressions, c
 chosen objective; within a section by `order`, then file order):
 
 1. the mask where it exists: `active`(nodes, techs) ∧ every `foreach` dim exists ∧ its `where`,
-   with dims outside `foreach` reduced by any();
+   with dims outside `foreach` reduced by any() (masks.py);
 2. its equations, expanded into every combination of the sub-expression and slice cases they
-   use (each case adds its own `where`), evaluated over whole arrays;
-3. one linopy object per component, living only where its mask is True.
+   use (each case adds its own `where`), evaluated over whole arrays (variants.py);
+3. one linopy object per component, living only where its mask is True (constraint rows:
+   rows.py).
 
 Memory: variables and expressions are dense arrays over their `foreach` dims with a mask
 (linopy labels -1 outside it); constraints are frozen into linopy's sparse (CSR) storage as
 they are added. The path to a sparse layout is to stack (nodes, techs) into one dim holding only
 the active pairs before building (`Context.inputs` would carry the stacked arrays and
-`masks._foreach_mask` would use the stacked dim); the evaluators only ever name dims, so they would
-not change.
+masks.py's foreach mask would use the stacked dim); the evaluators only ever name dims, so they
+would not change.
 """
 
 from __future__ import annotations
