@@ -5,9 +5,10 @@ or global expression with its absent entries read as 0 (their declared default i
 math); a dimension's coordinate; or, in helper arguments and index brackets, a plain word.
 
 Each result is a `Term` (term.py): the data plus the mask of entries that are *undefined*.
-Undefined entries propagate through arithmetic, a `sum` is undefined only where
-every summed entry is (Calliope sums with `min_count=1`), and the build reports a math error
-when a component's result is undefined where its `where` is True.
+Undefined entries propagate through arithmetic, a `sum` is undefined only where every summed
+entry is (Calliope sums with `min_count=1`), and the build reports a math error when a
+component's result is undefined where its `where` is True. A helper call's arguments are
+evaluated here by the kinds its declaration gives (helpers.py), and its function gets values.
 """
 
 from __future__ import annotations

@@ -79,11 +79,10 @@ def _names_in(node: tree.Node, text: str, ctx: Context) -> frozenset[str]:
 
 
 def reduce_to(mask: xr.DataArray, foreach: list[str]) -> xr.DataArray:
+    """The mask over exactly the foreach dims, in foreach order (other dims reduced by any())."""
     extra = [dim for dim in mask.dims if dim not in foreach]
     mask = mask.any(extra) if extra else mask
     missing = [dim for dim in foreach if dim not in mask.dims]
-    if missing:
-        raise AssertionError(
-            f"mask lacks foreach dims {missing}"
-        )  # foreach dims are ANDed in above
+    if missing:  # the foreach mask ANDs every foreach dim in: a missing one is our bug
+        raise AssertionError(f"mask lacks foreach dims {missing}")
     return mask.transpose(*foreach)
