@@ -16,9 +16,9 @@ import xarray as xr
 
 from esmflow import stage_warnings
 from esmflow.backends.highs import SolveResult, solve_program
-from esmflow.backends.program import Program
 from esmflow.io.read_model import read_model
 from esmflow.math.engine.build import build_program
+from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions, SolveOptions
 from esmflow.postprocess.results import make_results

@@ -10,9 +10,9 @@ import xarray as xr
 from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
 from esmflow import stage_warnings
-from esmflow.backends.program import Program
 from esmflow.io.results_file import atomic_path, set_netcdf_attribute
 from esmflow.math.engine.build import build_program
+from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 from esmflow.preprocess.inputs import resolved_config

@@ -15,8 +15,8 @@ from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
 from esmflow import stage_warnings
 from esmflow.backends.highs import solve_program
-from esmflow.backends.program import Program
 from esmflow.io.results_file import read_netcdf_attributes, write_netcdf, write_yaml
+from esmflow.math.program import Program
 from esmflow.options import SolveOptions
 from esmflow.postprocess.results import solve_status
 from esmflow.preprocess.inputs import resolved_config

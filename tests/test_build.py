@@ -209,6 +209,25 @@ def test_roll_reads_the_previous_step() -> None:
             },
             r"'any' is not a helper function in expression strings \(it is only allowed in where strings\)",
         ),
+        (
+            {
+                "constraints__meet_demand": {
+                    "foreach": ["nodes", "timesteps"],
+                    "equations": [{"expression": "sum(flow, over=techs, ovr=nodes) == demand"}],
+                }
+            },
+            r"(?s)\^\^\^.*sum\(\) has no argument 'ovr'.*Did you mean 'over'",
+        ),
+        (
+            {
+                "constraints__meet_demand": {
+                    "foreach": ["nodes", "timesteps"],
+                    "where": "map_dim(node, base_tech)",
+                    "equations": [{"expression": "sum(flow, over=techs) == demand"}],
+                }
+            },
+            r"(?s)constraints\.meet_demand\.where.*'node' is not a dimension.*Did you mean 'nodes'",
+        ),
     ],
 )
 def test_name_errors_point_at_key_path_and_closest(change: dict[str, Any], pattern: str) -> None:

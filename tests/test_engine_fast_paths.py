@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from esmflow.backends.program import LINOPY_SEMANTICS
-from esmflow.math.engine import expression
-from esmflow.math.engine.build import _where, make_context
+from esmflow.math.engine import term
+from esmflow.math.engine.context import make_context
+from esmflow.math.engine.masks import where_mask
+from esmflow.math.program import LINOPY_SEMANTICS
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 
@@ -50,47 +51,47 @@ def _same(ours: linopy.LinearExpression, theirs: linopy.LinearExpression) -> Non
 
 def test_variable_read_as_zero_matches_linopy_fillna(v1):
     _, x, _ = _model()
-    _same(expression._filled(x, 0), x.fillna(0))
+    _same(term.linear_filled(x, 0), x.fillna(0))
 
 
 def test_constant_operations_match_linopy(v1, monkeypatch):
-    monkeypatch.setattr(expression, "_OPERATORS", {})  # the shortcut must be taken
+    monkeypatch.setattr(term, "_OPERATORS", {})  # the shortcut must be taken
     _, x, y = _model()
     expr = x.fillna(0) + 2 * y
     per_node = xr.DataArray([2.0, 3.0], coords=[NODES])  # a subset of the dims, same labels
     for op, other in [("*", per_node), ("*", -1), ("+", per_node), ("-", 1.5), ("-", per_node)]:
         theirs = {"*": expr * other, "+": expr + other, "-": expr - other}[op]
-        _same(expression.linear_op(op, expr, other), theirs)
+        _same(term.linear_op(op, expr, other), theirs)
 
 
 def test_sum_and_difference_match_linopy_merge(v1):
     _, x, y = _model()
     a = x.fillna(0) * 2
     b = y.to_linexpr().where(xr.DataArray([True, False], coords=[NODES]))  # absent at node b
-    assert expression._same_grid(a, b)  # the shortcut is taken
-    _same(expression.linear_sum(a, b), a + b)
-    _same(expression.linear_sum(a, b, negate=True), a - b)
+    assert term._same_grid(a, b)  # the shortcut is taken
+    _same(term.linear_sum(a, b), a + b)
+    _same(term.linear_sum(a, b, negate=True), a - b)
 
 
 def test_where_and_fillna_match_linopy(v1):
     _, x, y = _model()
     expr = x.fillna(0) + y
     keep = xr.DataArray([[True, False, True], [False, True, True]], coords=[NODES, TIMESTEPS])
-    assert expression._on_grid(expr, keep)  # the shortcut is taken
-    _same(expression.linear_where(expr, keep), expr.where(keep))
+    assert term._on_grid(expr, keep)  # the shortcut is taken
+    _same(term.linear_where(expr, keep), expr.where(keep))
     masked = expr.where(keep)
-    _same(expression.linear_fillna(masked, 0), masked.fillna(0))
-    _same(expression._filled(masked, 2.5), masked.fillna(2.5))
+    _same(term.linear_fillna(masked, 0), masked.fillna(0))
+    _same(term.linear_filled(masked, 2.5), masked.fillna(2.5))
 
 
 def test_where_cache_follows_what_the_string_reads():
     inputs = xr.Dataset(coords={"nodes": NODES})
     math = MathDefinition({"variables": {"x": {"foreach": ["nodes"]}}})
     ctx = make_context(inputs, math, BuildOptions({}))
-    before = _where("x", "constraints.c.where", ctx)  # x not built yet: False
+    before = where_mask("x", "constraints.c.where", ctx)  # x not built yet: False
     built = replace(ctx, exists={"x": xr.DataArray([True, False], coords=[NODES])})
-    after = _where("x", "constraints.c.where", built)
+    after = where_mask("x", "constraints.c.where", built)
     assert not bool(before.any())
     assert after.values.tolist() == [True, False]
-    assert _where("x", "constraints.d.where", built) is after  # evaluated once per state
-    np.testing.assert_array_equal(_where("x", "k", ctx).values, before.values)
+    assert where_mask("x", "constraints.d.where", built) is after  # evaluated once per state
+    np.testing.assert_array_equal(where_mask("x", "k", ctx).values, before.values)

@@ -16,8 +16,8 @@ import pytest
 import xarray as xr
 
 from esmflow.backends.highs import solve_program
-from esmflow.backends.program import Program
 from esmflow.math.engine.build import build_program
+from esmflow.math.program import Program
 from esmflow.math.schema import load_math
 from esmflow.options import BuildOptions, SolveOptions
 from tests import calliope_reference
@@ -39,7 +39,9 @@ CASES = {
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.calliope,
-    pytest.mark.skipif(not calliope_reference.is_available(), reason="Calliope 0.7.0 not installed"),
+    pytest.mark.skipif(
+        not calliope_reference.is_available(), reason="Calliope 0.7.0 not installed"
+    ),
 ]
 
 

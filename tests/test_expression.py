@@ -11,8 +11,7 @@ import pytest
 import xarray as xr
 
 from esmflow.errors import ModelError
-from esmflow.math.engine.build import make_context
-from esmflow.math.engine.context import Context
+from esmflow.math.engine.context import Context, make_context
 from esmflow.math.engine.expression import evaluate_expression
 from esmflow.math.engine.grammar import parse
 from esmflow.math.schema import MathDefinition

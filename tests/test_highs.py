@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from esmflow.backends.highs import solve_program
-from esmflow.backends.program import Program
 from esmflow.errors import ModelError, ModelWarning
+from esmflow.math.program import Program
 from esmflow.options import SolveOptions
 
 

@@ -8,9 +8,9 @@ import pytest
 import xarray as xr
 
 from esmflow.backends.highs import solve_program
-from esmflow.backends.program import Program
 from esmflow.errors import ModelError
 from esmflow.math.engine.build import build_program
+from esmflow.math.program import Program
 from esmflow.options import BuildOptions, SolveOptions
 from tests.test_build import math_with, tiny_inputs
 

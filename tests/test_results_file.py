@@ -13,7 +13,6 @@ import pytest
 import xarray as xr
 import yaml
 
-from esmflow.backends.program import Program
 from esmflow.io.results_file import (
     atomic_path,
     new_file_mode,
@@ -21,6 +20,7 @@ from esmflow.io.results_file import (
     write_netcdf,
     write_yaml,
 )
+from esmflow.math.program import Program
 
 
 def test_netcdf_round_trip_keeps_bools_strings_and_attrs(tmp_path: Path) -> None:

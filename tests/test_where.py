@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 from esmflow.errors import ModelError
-from esmflow.math.engine.build import make_context
+from esmflow.math.engine.context import make_context
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.where import evaluate_where
 from esmflow.math.schema import MathDefinition

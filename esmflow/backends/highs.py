@@ -24,9 +24,9 @@ import xarray as xr
 from esmflow.backends.diagnosis import explain_infeasible, explain_unbounded
 from esmflow.backends.model_terms import ModelTerms
 from esmflow.backends.numerics import warn_about_numerics
-from esmflow.backends.program import Program
 from esmflow.backends.unbounded import check_unbounded
 from esmflow.errors import ModelError, ModelWarning, closest_name
+from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import SolveOptions
 

@@ -13,7 +13,9 @@ from typing import Any
 import xarray as xr
 
 from esmflow.backends.highs import SolveResult
-from esmflow.options import SolveOptions
+from esmflow.math.engine.postprocessed import evaluate_postprocessed
+from esmflow.math.schema import MathDefinition
+from esmflow.options import BuildOptions, SolveOptions
 from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
@@ -62,10 +64,6 @@ def _postprocessed(inputs: xr.Dataset, solution: xr.Dataset) -> xr.Dataset:
     """The math's `postprocessed` arrays (capacity factors, levelised costs, …) from the solution."""
     if not inputs.attrs.get("math"):
         return xr.Dataset()
-    from esmflow.math.engine.postprocessed import evaluate_postprocessed
-    from esmflow.math.schema import MathDefinition
-    from esmflow.options import BuildOptions
-
     options = BuildOptions.from_model_config(resolved_config(inputs) or {})
     return evaluate_postprocessed(inputs, MathDefinition.from_inputs(inputs), solution, options)
 

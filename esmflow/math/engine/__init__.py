@@ -1,16 +1,25 @@
 """The math engine: math strings → parse tree → checked names → masks and linear expressions.
 
-grammar.py   pyparsing grammar (built once; any identifier), `parse()` cached by string
-tree.py      frozen dataclass nodes with character spans
-resolve.py   every name/helper/`$ref` checked before evaluation, closest-name errors
-context.py   the frozen view of inputs, defaults and built components the evaluators read,
-             plus a per-build memo (filled/defined inputs, evaluated where strings)
-where.py     where strings → boolean xarray masks
-expression.py expression strings → linopy expressions / xarray arrays (with undefined masks)
-             (and linear_op/linear_sum/linear_where/linear_fillna: linopy's arithmetic without
-             its alignment work where labels already match; tests/test_engine_fast_paths.py)
-helpers.py   sum, roll, where, select_from_lookup_arrays, get_val_at_index, … (plain dicts)
-checks.py    the math's `checks`, run before the build
-build.py     components in order → `Program` (linopy model + named expressions)
+grammar.py    pyparsing grammar (built once; any identifier), `parse()` cached by string
+tree.py       frozen dataclass nodes with character spans
+term.py       `Term` (evaluated data + its undefined mask) and linopy's arithmetic on one grid
+              without its alignment work (linear_op/sum/where/fillna/filled;
+              tests/test_engine_fast_paths.py)
+context.py    `make_context` and the frozen view of inputs, defaults and built components the
+              evaluators read, plus a per-build memo (filled/defined inputs, evaluated wheres)
+helpers.py    `HELPERS`: each helper (sum, roll, where, select_from_lookup_arrays, …) declared
+              once with its argument kinds and its where/expression functions (a plain dict)
+where.py      where strings → boolean xarray masks
+expression.py expression strings → `Term`s (linopy expressions or xarray arrays)
+resolve.py    every name/helper/`$ref` checked before evaluation, closest-name errors
+checks.py     the math's `checks`, run before the build
+masks.py      where a component exists: active ∧ foreach ∧ `where`, memoised per build
+variants.py   equations × sub-expression × slice cases, their masks, each term on its mask
+rows.py       constraint rows in linopy's layout, constant-row checks, objective constant
+build.py      `build_program`: components in order → `Program` (math/program.py)
 postprocessed.py the math's `postprocessed` arrays from a solution
+
+Imports run one way: tree, term → grammar → context → helpers → where → expression → masks →
+variants → rows, checks, resolve → build; postprocessed uses context/expression/masks/variants.
+Helpers never evaluate trees: the evaluators evaluate their arguments and pass values in.
 """

@@ -4,69 +4,67 @@ For each active component, in Calliope's order (variables, global expressions, c
 chosen objective; within a section by `order`, then file order):
 
 1. the mask where it exists: `active`(nodes, techs) ∧ every `foreach` dim exists ∧ its `where`,
-   with dims outside `foreach` reduced by any();
+   with dims outside `foreach` reduced by any() (masks.py);
 2. its equations, expanded into every combination of the sub-expression and slice cases they
-   use (each case adds its own `where`), evaluated over whole arrays;
-3. one linopy object per component, living only where its mask is True.
+   use (each case adds its own `where`), evaluated over whole arrays (variants.py);
+3. one linopy object per component, living only where its mask is True (constraint rows:
+   rows.py).
 
 Memory: variables and expressions are dense arrays over their `foreach` dims with a mask
 (linopy labels -1 outside it); constraints are frozen into linopy's sparse (CSR) storage as
 they are added. The path to a sparse layout is to stack (nodes, techs) into one dim holding only
 the active pairs before building (`Context.inputs` would carry the stacked arrays and
-`_foreach_mask` would use the stacked dim); the evaluators only ever name dims, so they would
-not change.
+masks.py's foreach mask would use the stacked dim); the evaluators only ever name dims, so they
+would not change.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import linopy
 import linopy.constraints
 import numpy as np
 import xarray as xr
-from linopy.common import assign_multiindex_safe
 
-from esmflow.backends.program import LINOPY_SEMANTICS, Program
 from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.checks import run_checks
-from esmflow.math.engine.context import Context
-from esmflow.math.engine.expression import (
+from esmflow.math.engine.context import Context, make_context
+from esmflow.math.engine.masks import component_mask, exists_nowhere
+from esmflow.math.engine.resolve import check_math
+from esmflow.math.engine.rows import (
+    SIGNS,
+    constraint_rows,
+    is_direct,
+    row_signs,
+    split_constant,
+    subtract,
+)
+from esmflow.math.engine.term import (
     LINOPY_TYPES,
     Term,
     combine_undefined,
-    evaluate_expression,
-    linear_fillna,
-    linear_op,
-    linear_sum,
     linear_where,
 )
-from esmflow.math.engine.grammar import parse
-from esmflow.math.engine.resolve import check_math
-from esmflow.math.engine.where import evaluate_where
+from esmflow.math.engine.variants import (
+    check_defined,
+    check_dims,
+    evaluate_term,
+    evaluate_variants,
+    kept_where,
+    model_dims,
+    over_mask,
+)
+from esmflow.math.program import LINOPY_SEMANTICS, Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 
 # Constraints are frozen into linopy's CSR storage as they are added (only the rows that exist,
 # instead of dense arrays with -1 labels): a third less peak memory on a full-year build.
 SPARSE_CONSTRAINTS = True
-_SIGNS = {"==": "=", "<=": "<=", ">=": ">="}
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One equation with one choice of case per sub-expression and slice it uses."""
-
-    where: tuple[tuple[str, str], ...]  # (key_path, where string) of every part
-    expression: tree.Node
-    source: str
-    key_path: str
-    sub_expressions: Mapping[str, tree.Node]
-    slices: Mapping[str, tree.Node]
 
 
 def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Program:
@@ -95,37 +93,6 @@ def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOption
     return program
 
 
-def make_context(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Context:
-    """The evaluation context: declared inputs (plus any data the math does not declare)."""
-    lookups = set(math.lookups) | {
-        name for name, array in inputs.data_vars.items() if array.dtype.kind in "bOUS"
-    }
-    parameters = (set(math.parameters) | set(inputs.data_vars)) - lookups
-    defaults = {name: spec.get("default", np.nan) for name, spec in math.lookups.items()}
-    for section in (math.parameters, math.variables, math.global_expressions):
-        defaults.update(
-            {name: _number(spec.get("default", np.nan)) for name, spec in section.items()}
-        )
-    dims = set(math.dimensions) | set(inputs.dims)
-    return Context(
-        inputs=inputs,
-        defaults=defaults,
-        parameters=frozenset(parameters),
-        lookups=frozenset(lookups),
-        dimensions=frozenset(dims),
-        config=dict(options.config),
-        results=frozenset([*math.variables, *math.global_expressions]),
-        origins=math.origins,
-    )
-
-
-def _number(value: Any) -> Any:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return value
-
-
 def _ordered(section: Mapping[str, Any]) -> list[tuple[str, Any]]:
     items = list(section.items())
     return sorted(
@@ -143,162 +110,6 @@ def _chosen_objective(math: MathDefinition, options: BuildOptions) -> str:
             closest=closest_name(name, math.objectives),
         )
     return name
-
-
-# --- masks -------------------------------------------------------------------------------
-def component_mask(
-    section: str, name: str, definition: Mapping[str, Any], ctx: Context
-) -> xr.DataArray:
-    """Where a component may exist: active ∧ foreach dims ∧ its top-level `where`."""
-    foreach = list(definition.get("foreach") or [])
-    if any(dim not in ctx.inputs.dims for dim in foreach):
-        return xr.DataArray(False)
-    mask = _foreach_mask(tuple(foreach), ctx)
-    where = definition.get("where")
-    if isinstance(where, str):
-        key_path = f"{section}.{name}.where"
-        mask = mask & _where(where, key_path, ctx)
-    return _reduce_to(mask, foreach)
-
-
-def _foreach_mask(foreach: tuple[str, ...], ctx: Context) -> xr.DataArray:
-    """`active` ∧ every foreach dim exists (shared by all components with this foreach)."""
-    key = ("foreach", foreach)
-    if key not in ctx.memo:
-        mask = ctx.raw("active") if "active" in ctx.inputs else xr.DataArray(True)
-        for dim in foreach:
-            mask = mask & xr.ones_like(ctx.inputs[dim], dtype=bool)
-        ctx.memo[key] = mask
-    return ctx.memo[key]
-
-
-def exists_nowhere(mask: xr.DataArray, definition: Mapping[str, Any]) -> bool:
-    """True if a foreach dim is missing from the data (Calliope then skips the component)."""
-    return mask.ndim != len(definition.get("foreach") or [])
-
-
-def _where(text: str, key_path: str, ctx: Context) -> xr.DataArray:
-    """A where string's mask, evaluated once per build for each state of what it reads.
-
-    Besides the inputs and config (fixed during a build) a where string reads the variables
-    and expressions it names: the key holds the objects it would read for those, and the
-    cache entry keeps them alive so their ids stay unique.
-    """
-    node = parse(text, "where", key_path)
-    read = tuple(
-        (ctx.exists.get(name), ctx.variables.get(name), ctx.expressions.get(name))
-        for name in sorted(_names_in(node, text, ctx))
-        if ctx.is_result(name)
-    )
-    key = ("where", text, tuple(id(item) for states in read for item in states))
-    if key not in ctx.memo:
-        local = replace(ctx, source=text, key_path=key_path)
-        ctx.memo[key] = (evaluate_where(node, local), read)
-    return ctx.memo[key][0]
-
-
-def _names_in(node: tree.Node, text: str, ctx: Context) -> frozenset[str]:
-    key = ("names", text)
-    if key not in ctx.memo:
-        ctx.memo[key] = frozenset(tree.referenced_names(node))
-    return ctx.memo[key]
-
-
-def _reduce_to(mask: xr.DataArray, foreach: list[str]) -> xr.DataArray:
-    extra = [dim for dim in mask.dims if dim not in foreach]
-    mask = mask.any(extra) if extra else mask
-    missing = [dim for dim in foreach if dim not in mask.dims]
-    if missing:
-        raise AssertionError(
-            f"mask lacks foreach dims {missing}"
-        )  # foreach dims are ANDed in above
-    return mask.transpose(*foreach)
-
-
-# --- equations, sub-expressions and slices -------------------------------------------------
-def variants(section: str, name: str, definition: Mapping[str, Any]) -> Iterator[Variant]:
-    """Every equation × every combination of sub-expression and slice cases it uses."""
-    base = f"{section}.{name}"
-    for index, equation in enumerate(definition.get("equations") or []):
-        key_path = f"{base}.equations[{index}]"
-        source = str(equation["expression"])
-        expression = parse(source, "expression", f"{key_path}.expression")
-        wheres = ((f"{key_path}.where", equation["where"]),) if equation.get("where") else ()
-        subs = _cases(base, "sub_expressions", definition, tree.sub_expression_names(expression))
-        for sub_choice in subs:
-            sub_trees = {sub: node for sub, (_, node, _) in sub_choice.items()}
-            used_slices = tree.slice_names(expression)
-            for node in sub_trees.values():
-                used_slices += [s for s in tree.slice_names(node) if s not in used_slices]
-            for slice_choice in _cases(base, "slices", definition, used_slices):
-                parts = [*wheres]
-                for choice in (sub_choice, slice_choice):
-                    parts += [(kp, w) for kp, _, w in choice.values() if w]
-                yield Variant(
-                    where=tuple(parts),
-                    expression=expression,
-                    source=source,
-                    key_path=f"{key_path}.expression",
-                    sub_expressions=sub_trees,
-                    slices={s: node for s, (_, node, _) in slice_choice.items()},
-                )
-
-
-def _cases(
-    base: str, group: str, definition: Mapping[str, Any], names: list[str]
-) -> list[dict[str, tuple[str, tree.Node, str | None]]]:
-    """All combinations of cases for `names` in `group` (sub_expressions or slices)."""
-    options = []
-    for sub in names:
-        cases = (definition.get(group) or {}).get(sub)
-        if not cases:
-            raise ModelError(
-                f"'${sub}' is not defined under {group}",
-                key_path=f"{base}.{group}",
-                closest=closest_name(sub, definition.get(group) or {}),
-            )
-        parsed = []
-        for index, case in enumerate(cases):
-            key_path = f"{base}.{group}.{sub}[{index}]"
-            node = parse(str(case["expression"]), "expression", f"{key_path}.expression")
-            parsed.append((f"{key_path}.where", node, case.get("where")))
-        options.append(parsed)
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*options)]
-
-
-def evaluate_variants(
-    section: str, name: str, definition: Mapping[str, Any], top: xr.DataArray, ctx: Context
-) -> list[tuple[xr.DataArray, Variant, Context]]:
-    """Each variant with its mask (top mask ∧ its wheres, reduced to foreach) and context."""
-    foreach = list(definition.get("foreach") or [])
-    found: list[tuple[xr.DataArray, Variant, Context]] = []
-    if not bool(top.any()):  # exists nowhere: no equation needs its `where` evaluated
-        return found
-    for variant in variants(section, name, definition):
-        mask = top
-        for key_path, where in variant.where:
-            mask = mask & _where(str(where), key_path, ctx)
-        mask = _reduce_to(mask, foreach) if variant.where else mask
-        if not bool(mask.any()):
-            continue
-        for earlier, other, _ in found:
-            overlap = earlier & mask
-            if bool(overlap.any()):
-                first = overlap.where(overlap, drop=True).to_series().index[0]
-                raise ModelError(
-                    f"Two equations apply to the same entries (e.g. {first}); "
-                    "their `where`s must not overlap",
-                    key_path=f"{other.key_path} and {variant.key_path}",
-                )
-        local = replace(
-            ctx,
-            source=variant.source,
-            key_path=variant.key_path,
-            sub_expressions=variant.sub_expressions,
-            slices=variant.slices,
-        )
-        found.append((mask, variant, local))
-    return found
 
 
 # --- components --------------------------------------------------------------------------
@@ -353,12 +164,12 @@ def _add_global_expression(
     exists: xr.DataArray | None = None
     combined: Any = None
     for part_mask, variant, local in parts:
-        term = _evaluate(variant.expression, local)
-        _check_defined(term, part_mask, variant, local)
+        term = evaluate_term(variant.expression, local)
+        check_defined(term, part_mask, variant, local)
         if len(parts) == 1:  # one equation: the final `where(exists)` does the masking
-            piece = _broadcast(term, part_mask, local, variant)
+            piece = over_mask(term, part_mask, local, variant)
         else:
-            piece = _masked(term, part_mask, local, variant)
+            piece = kept_where(term, part_mask, local, variant)
         combined = piece if combined is None else combined + piece
         exists = part_mask if exists is None else exists | part_mask
     if combined is None or exists is None:  # built nowhere: later references read its default
@@ -390,114 +201,35 @@ def _add_constraint(
     exists: xr.DataArray | None = None
     for part_mask, variant, local in parts:
         relation = variant.expression
-        if not isinstance(relation, tree.Compare) or relation.op not in _SIGNS:
+        if not isinstance(relation, tree.Compare) or relation.op not in SIGNS:
             raise local.error(
                 "A constraint equation must be `lhs <= rhs`, `lhs >= rhs` or `lhs == rhs`", relation
             )
-        lhs = _evaluate(relation.left, local)
-        right = _evaluate(relation.right, local)
+        lhs = evaluate_term(relation.left, local)
+        right = evaluate_term(relation.right, local)
         undefined = combine_undefined(lhs.undefined, right.undefined)
-        if len(parts) == 1 and _is_direct(lhs, right):
+        if len(parts) == 1 and is_direct(lhs, right):
             # one equation, decision variables only on the left: the constant right-hand side
             # goes straight into the rows (no linopy subtraction); the constraint's mask masks
-            _check_defined(Term(None, undefined), part_mask, variant, local)
+            check_defined(Term(None, undefined), part_mask, variant, local)
             for side in (lhs, right):
-                _check_dims(side.data, part_mask, local, variant)
+                check_dims(side.data, part_mask, local, variant)
             combined, rhs = lhs.data, right.data
         else:
-            difference = Term(_subtract(lhs, right), undefined)
+            difference = Term(subtract(lhs, right), undefined)
             if not difference.is_linear:
                 raise local.error("This constraint holds no decision variables", relation)
-            _check_defined(difference, part_mask, variant, local)
+            check_defined(difference, part_mask, variant, local)
             if len(parts) == 1:  # one equation: the constraint's mask does the masking
-                piece = _broadcast(difference, part_mask, local, variant)
+                piece = over_mask(difference, part_mask, local, variant)
             else:
-                piece = _masked(difference, part_mask, local, variant)
+                piece = kept_where(difference, part_mask, local, variant)
             combined = piece if combined is None else combined + piece
-        signs.append((part_mask, _SIGNS[relation.op]))
+        signs.append((part_mask, SIGNS[relation.op]))
         exists = part_mask if exists is None else exists | part_mask
-    sign: Any = signs[0][1]
-    if any(other != sign for _, other in signs):
-        sign = xr.full_like(mask, sign, dtype=object)
-        for part_mask, other in signs[1:]:
-            sign = xr.where(part_mask, other, sign)
-    rows = _rows(combined, rhs, mask)
-    _check_constant_rows(name, rows, sign, exists, ctx)
-    if bool(np.isinf(rows.rhs).any()):  # e.g. a `default: .inf` read outside the mask
-        rows = rows.where(exists, {"coeffs": np.nan, "vars": -1, "rhs": np.nan})
-    rows = assign_multiindex_safe(rows, sign=sign)
-    constraint = linopy.constraints.Constraint(rows, model=model)
-    model.add_constraints(constraint, name=name, mask=exists)
+    rows = constraint_rows(name, combined, rhs, row_signs(signs, mask), mask, exists, ctx)
+    model.add_constraints(linopy.constraints.Constraint(rows, model=model), name=name, mask=exists)
     program.register(name, "constraints", list(mask.dims))
-
-
-def _is_direct(lhs: Term, rhs: Term) -> bool:
-    """A linear expression on the left, a number or array on the right."""
-    return isinstance(lhs.data, linopy.LinearExpression) and (
-        isinstance(rhs.data, xr.DataArray | int | float) and not isinstance(rhs.data, bool)
-    )
-
-
-def _rows(lhs: linopy.LinearExpression, rhs: Any, mask: xr.DataArray) -> xr.Dataset:
-    """The rows `lhs (sign) rhs`: lhs's terms, and rhs minus lhs's constant on the right.
-
-    The same arrays, in the same dim order, as linopy's `(lhs - rhs)` broadcast over the mask
-    and turned into a constraint with `to_constraint(sign, 0)`: with a few dozen components,
-    each linopy operation saved is several milliseconds of build time.
-    """
-    rows = lhs.data[["coeffs", "vars"]]
-    const = lhs.const if isinstance(rhs, int | float) and rhs == 0 else lhs.const - rhs
-    if set(const.dims) - set(rows.dims):  # dims only the right side has
-        rows = _with_dims(rows, const)
-    if set(mask.dims) - set(const.dims):  # dims only the mask has
-        const = const + xr.zeros_like(mask, dtype=float)
-        rows = _with_dims(rows, const)
-    return assign_multiindex_safe(rows, rhs=-const)
-
-
-def _with_dims(rows: xr.Dataset, const: xr.DataArray) -> xr.Dataset:
-    """Broadcast the terms over `const`'s dims as linopy does (new dims first, `_term` last)."""
-    (broadcast,) = xr.broadcast(rows.assign(const=const), exclude=["_term"])
-    return broadcast[["coeffs", "vars"]].transpose(..., "_term")
-
-
-def _check_dims(data: Any, mask: xr.DataArray, ctx: Context, variant: Variant) -> None:
-    extra = [dim for dim in _dims(data) if dim not in mask.dims]
-    if extra:
-        raise ctx.error(
-            f"The expression has dims {extra} that are not in foreach {list(mask.dims)}",
-            variant.expression,
-            expected="sum over them, or add them to foreach",
-        )
-
-
-def _check_constant_rows(
-    name: str, rows: xr.Dataset, sign: Any, exists: xr.DataArray, ctx: Context
-) -> None:
-    """Rows without decision variables are not handed to the solver; those that fail are errors.
-
-    (`flow_in <= flow_cap * timestep_resolution` where `flow_in` does not exist and `flow_cap`
-    is a parameter, as in operate mode, is `0 <= value`: true, so it is dropped.)
-    """
-    no_variables = (rows.vars == -1).all("_term") & exists
-    if not bool(no_variables.any()):
-        return
-    value = (-rows.rhs).where(no_variables, 0)  # the row reads `value (sign) 0`
-    sign = xr.DataArray(sign)
-    tolerance = 1e-9
-    broken = no_variables & (
-        ((sign == "<=") & (value > tolerance))
-        | ((sign == ">=") & (value < -tolerance))
-        | ((sign == "=") & (abs(value) > tolerance))
-    )
-    if bool(broken.any()):
-        first = broken.where(broken, drop=True).to_series().index[0]
-        raise ModelError(
-            f"Constraint '{name}' can never hold where it has no decision variables (e.g. {first})",
-            file=ctx.origins.get(f"constraints.{name}"),
-            key_path=f"constraints.{name}",
-            expected="a `where` that leaves out entries whose variables do not exist",
-        )
 
 
 def _add_objective(
@@ -506,95 +238,15 @@ def _add_objective(
     parts = evaluate_variants("objectives", name, definition, xr.DataArray(True), ctx)
     total: Any = 0
     for _, variant, local in parts:
-        term = _evaluate(variant.expression, local)
-        if _dims(term.data):
+        term = evaluate_term(variant.expression, local)
+        if model_dims(term.data):
             raise local.error(
-                f"The objective still has dims {_dims(term.data)}; sum over them",
+                f"The objective still has dims {model_dims(term.data)}; sum over them",
                 variant.expression,
             )
         total = term.data if isinstance(total, int) else total + term.data
     sense = str(definition.get("sense", "minimise")).lower()
-    linear, constant = _split_constant(total, model)
+    linear, constant = split_constant(total, model)
     model.add_objective(linear, sense="max" if sense.startswith("max") else "min")
     program.objective_constant = constant
     program.objective_name = name
-
-
-def _evaluate(node: tree.Node, ctx: Context) -> Term:
-    """Evaluate, turning data/linopy errors into a ModelError at this string."""
-    try:
-        return evaluate_expression(node, ctx)
-    except ModelError:
-        raise
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
-        raise ctx.error(
-            f"Could not evaluate this expression: {type(err).__name__}: {err}", node
-        ) from err
-
-
-def _split_constant(total: Any, model: linopy.Model) -> tuple[Any, float]:
-    """linopy objectives hold no constant: keep it aside (added back to the reported value)."""
-    if isinstance(total, LINOPY_TYPES):
-        total = 1 * total if isinstance(total, linopy.Variable) else total
-        constant = float(total.const.fillna(0).sum())
-        return total - constant, constant
-    some_variable = next((model.variables[n] for n in model.variables), None)
-    if some_variable is None:
-        raise ModelError("The program has no decision variables", key_path="variables")
-    return 0 * some_variable.sum(), float(xr.DataArray(total).sum())
-
-
-def _subtract(lhs: Term, rhs: Term) -> Any:
-    if isinstance(rhs.data, int | float) and rhs.data == 0:
-        return lhs.data
-    if lhs.is_linear and rhs.is_linear:
-        return linear_sum(lhs.data, rhs.data, negate=True)
-    if lhs.is_linear:
-        return linear_op("-", lhs.data, rhs.data)
-    return linear_op("+", linear_op("*", rhs.data, -1), lhs.data)
-
-
-def _masked(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> Any:
-    """The term kept where `mask` holds (0 elsewhere), broadcast over every foreach dim."""
-    data = _broadcast(term, mask, ctx, variant)
-    if isinstance(data, LINOPY_TYPES):
-        return linear_fillna(linear_where(data, mask), 0)
-    return data.where(mask, 0)
-
-
-def _broadcast(term: Term, mask: xr.DataArray, ctx: Context, variant: Variant) -> Any:
-    """The term over exactly the foreach dims (an error if it has others)."""
-    data = term.data
-    extra = [dim for dim in _dims(data) if dim not in mask.dims]
-    if extra:
-        raise ctx.error(
-            f"The expression has dims {extra} that are not in foreach {list(mask.dims)}",
-            variant.expression,
-            expected="sum over them, or add them to foreach",
-        )
-    if isinstance(data, LINOPY_TYPES):
-        if isinstance(data, linopy.Variable):
-            data = 1 * data
-        if set(_dims(data)) != set(mask.dims):
-            data = data + xr.zeros_like(mask, dtype=float)
-        return data
-    return xr.DataArray(data).broadcast_like(mask)
-
-
-def _dims(data: Any) -> list[str]:
-    """The model dims of an array or linopy object (without linopy's helper dim `_term`)."""
-    return [str(dim) for dim in getattr(data, "dims", ()) if not str(dim).startswith("_")]
-
-
-def _check_defined(term: Term, mask: xr.DataArray, variant: Variant, ctx: Context) -> None:
-    if term.undefined is None:
-        return
-    missing = term.undefined & mask
-    if bool(missing.any()):
-        first = missing.where(missing, drop=True).to_series().index[0]
-        raise ctx.error(
-            "The expression has no value for some entries its `where` selects "
-            f"(e.g. {first}): a parameter without data or default, or a `where(...)` outside its condition",
-            variant.expression,
-            expected="extend the `where` so it only selects entries with data",
-        )

@@ -1,7 +1,8 @@
 """What the evaluators of `where` and `expression` strings may read: a frozen context.
 
-The build loop makes a new context per component (cheap: it only points at shared dicts), so
-the evaluators stay pure functions of (tree, context).
+`make_context` makes the first one from the inputs and the math; the build loop makes a new
+one per component (cheap: it only points at shared dicts), so the evaluators stay pure
+functions of (tree, context).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import xarray as xr
 
 from esmflow.errors import ModelError
 from esmflow.math.engine import tree
+from esmflow.math.schema import MathDefinition
+from esmflow.options import BuildOptions
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,37 @@ class Context:
         component = ".".join(self.key_path.split(".")[:2]).split("[")[0]
         fields.setdefault("file", self.origins.get(component))
         return ModelError(message, key_path=self.key_path or None, span=span, **fields)
+
+
+def make_context(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Context:
+    """The evaluation context: declared inputs (plus any data the math does not declare)."""
+    lookups = set(math.lookups) | {
+        name for name, array in inputs.data_vars.items() if array.dtype.kind in "bOUS"
+    }
+    parameters = (set(math.parameters) | set(inputs.data_vars)) - lookups
+    defaults = {name: spec.get("default", np.nan) for name, spec in math.lookups.items()}
+    for section in (math.parameters, math.variables, math.global_expressions):
+        defaults.update(
+            {name: _number(spec.get("default", np.nan)) for name, spec in section.items()}
+        )
+    dims = set(math.dimensions) | set(inputs.dims)
+    return Context(
+        inputs=inputs,
+        defaults=defaults,
+        parameters=frozenset(parameters),
+        lookups=frozenset(lookups),
+        dimensions=frozenset(dims),
+        config=dict(options.config),
+        results=frozenset([*math.variables, *math.global_expressions]),
+        origins=math.origins,
+    )
+
+
+def _number(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def _is_missing(value: Any) -> bool:

@@ -1,40 +1,157 @@
 """The helper functions math strings may call, e.g. `sum(x, over=techs)`, `roll(x, timesteps=1)`.
 
-Every helper of Calliope 0.7.0 (`backend/helper_functions.py`) with the same meaning, plus
-`defined` (where) and `default_if_empty` (expression) from later Calliope versions. `WHERE` and
-`EXPRESSION` are plain dicts from name to function; a name in only one of them is only allowed
-in that kind of string (resolve.py checks this before anything is evaluated).
+Every helper of Calliope 0.7.0 (`backend/helper_functions.py`) with the same meaning and
+argument names, plus `defined` (where) and `default_if_empty` (expression) from later Calliope
+versions. `HELPERS` is a plain dict from name to `Helper`, the one declaration of a helper: the
+kind of each argument, and the function that runs in `where` strings and the one that runs in
+`expression` strings (a helper without one is not allowed in that kind of string).
 
-Where-helpers return xarray arrays; expression-helpers return `expression.Term`s.
+The evaluators (where.py, expression.py) evaluate every argument by its kind and call the
+function with the values; resolve.py checks the names in the arguments by the same kinds before
+anything is evaluated. The functions never see a parse tree. Argument kinds:
+
+- `array`: an operand, evaluated as any other (where strings: a value; expressions: a `Term`)
+- `condition`: a where-language condition, True/False per entry (`any(carrier_in, over=...)`)
+- `where_value`: a where-language value, also inside expression strings (`where(x, cond)`)
+- `items`: a where-language value in which bare names are plain words (`defined(techs=[a, b])`)
+- read as written, not evaluated: `dims` (`over=techs` or `over=[nodes, techs]`, as a list),
+  `dim` (one dimension name), `input` (the name of a parameter or lookup the function reads),
+  `word` (a plain word: `how=any`, a new dimension's name), `integer` (a whole number)
+
+Adding a helper is adding its function(s) and one `HELPERS` entry at the end of this file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from esmflow.errors import closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.context import Context, defined_mask
+from esmflow.math.engine.term import Term
 
 
-# --- shared ------------------------------------------------------------------------------
-def plain(item: Any) -> Any:
-    """A 0-d array → its scalar; anything else unchanged."""
-    if isinstance(item, xr.DataArray) and item.ndim == 0:
-        return item.values[()]
-    return item
+@dataclass(frozen=True)
+class Helper:
+    """A helper's arguments (name and kind of each) and its function in each kind of string.
+
+    A function is called as `function(ctx, **arguments)` with every argument evaluated by its
+    kind. `args` may be given by position or by name, `kwargs` by name only; `optional` ones may
+    be left out (the function's default applies). `per_dim` is the kind of `dim=value`
+    keywords (`roll(x, timesteps=1)`), passed on as further keywords named by the dimension.
+    """
+
+    args: tuple[tuple[str, str], ...] = ()
+    kwargs: tuple[tuple[str, str], ...] = ()
+    optional: frozenset[str] = frozenset()
+    per_dim: str | None = None
+    one_dim: bool = False  # exactly one `dim=value` keyword
+    where: Callable[..., Any] | None = None
+    expression: Callable[..., Any] | None = None
+
+    def function(self, kind: str) -> Callable[..., Any] | None:
+        """What the helper does in a `where` or `expression` string (None: not allowed there)."""
+        return self.where if kind == "where" else self.expression
+
+    def parameters(self) -> dict[str, str]:
+        """Every declared argument (not the `dim=value` keywords) → its kind."""
+        return dict((*self.args, *self.kwargs))
 
 
-def select(data: Any, picks: dict[str, Any]) -> Any:
-    """`data[dim=value, …]`: pick by label; scalar picks drop the dim and its coordinate."""
-    picks = {dim: plain(pick) for dim, pick in picks.items()}
-    picked = data.sel(picks)
-    leftover = [dim for dim in picks if dim in picked.coords and dim not in picked.dims]
-    return picked.drop_vars(leftover) if leftover else picked
+class Argument(NamedTuple):
+    """One argument of a call: the parameter it gives, its kind, and its tree."""
+
+    name: str
+    kind: str
+    node: tree.Node
+    is_dim: bool  # a `dim=value` keyword (its name must be a dimension)
+
+
+@dataclass(frozen=True)
+class BoundCall:
+    """A call matched to its helper: the function to run, its arguments, what is wrong."""
+
+    function: Callable[..., Any] | None
+    arguments: list[Argument]
+    problems: list[tuple[str, tree.Node, dict[str, Any]]]  # (message, where, error fields)
+
+
+def allowed_in(kind: str) -> list[str]:
+    """The helpers a `where` or `expression` string may call."""
+    return [name for name, helper in HELPERS.items() if helper.function(kind) is not None]
+
+
+def bind(call: tree.Call, kind: str) -> BoundCall:
+    """Match a call in a `where` or `expression` string to its helper's arguments.
+
+    Arguments bind as in Python: by position, then by name; a keyword that names no declared
+    argument is a `dim=value` keyword if the helper takes those.
+    """
+    helper = HELPERS.get(call.name)
+    function = helper.function(kind) if helper is not None else None
+    if helper is None or function is None:
+        return BoundCall(None, [], [_unknown(call, kind)])
+    problems: list[tuple[str, tree.Node, dict[str, Any]]] = []
+    arguments = [
+        Argument(name, arg_kind, node, False)
+        for (name, arg_kind), node in zip(helper.args, call.args, strict=False)
+    ]
+    if len(call.args) > len(helper.args):
+        message = (
+            f"{call.name}() takes {len(helper.args)} positional argument(s), got {len(call.args)}"
+        )
+        problems.append((message, call.args[len(helper.args)], {}))
+    declared = helper.parameters()
+    for key, node in call.kwargs:
+        if any(argument.name == key for argument in arguments):
+            problems.append((f"{call.name}() got two values for '{key}'", node, {}))
+        elif key in declared:
+            arguments.append(Argument(key, declared[key], node, False))
+        elif helper.per_dim is not None:
+            arguments.append(Argument(key, helper.per_dim, node, True))
+        else:
+            message = f"{call.name}() has no argument '{key}'"
+            fields = {"expected": ", ".join(declared), "closest": closest_name(key, declared)}
+            problems.append((message, node, fields))
+    given = {argument.name for argument in arguments}
+    missing = [name for name in declared if name not in given and name not in helper.optional]
+    if missing:
+        problems.append((f"{call.name}() needs the argument(s) {', '.join(missing)}", call, {}))
+    if helper.one_dim and sum(argument.is_dim for argument in arguments) != 1:
+        problems.append((f"{call.name}() takes exactly one `dim=index` argument", call, {}))
+    return BoundCall(function, arguments, problems)
+
+
+def _unknown(call: tree.Call, kind: str) -> tuple[str, tree.Node, dict[str, Any]]:
+    allowed = allowed_in(kind)
+    message = f"'{call.name}' is not a helper function in {kind} strings"
+    if call.name in HELPERS:
+        other = "expression" if kind == "where" else "where"
+        message += f" (it is only allowed in {other} strings)"
+    return (
+        message,
+        call,
+        {"expected": ", ".join(sorted(allowed)), "closest": closest_name(call.name, allowed)},
+    )
+
+
+# --- arguments read as written -----------------------------------------------------------
+def read_written(kind: str, node: tree.Node, ctx: Context) -> Any:
+    """A `dims`, `dim`, `input`, `word` or `integer` argument, read from the call as written."""
+    match kind:
+        case "dims":
+            return dims_of(node, ctx)
+        case "integer":
+            return _integer(node, ctx)
+        case "dim" | "input" | "word":
+            return _word(node, ctx)
+    raise AssertionError(f"'{kind}' is not an argument kind read as written")
 
 
 def dims_of(node: tree.Node | None, ctx: Context) -> list[str]:
@@ -65,153 +182,118 @@ def _word(node: tree.Node, ctx: Context) -> str:
     raise ctx.error("Expected a name", node)
 
 
-def _one_dim_index(call: tree.Call, ctx: Context) -> tuple[str, int]:
-    if len(call.kwargs) != 1 or call.args:
-        raise ctx.error(f"{call.name}() takes exactly one `dim=index` argument", call)
-    dim, node = call.kwargs[0]
-    return dim, _integer(node, ctx)
+# --- shared with the evaluators ----------------------------------------------------------
+def plain(item: Any) -> Any:
+    """A 0-d array → its scalar; anything else unchanged."""
+    if isinstance(item, xr.DataArray) and item.ndim == 0:
+        return item.values[()]
+    return item
 
 
-def value_at_index(call: tree.Call, ctx: Context) -> Any:
+def select(data: Any, picks: dict[str, Any]) -> Any:
+    """`data[dim=value, …]`: pick by label; scalar picks drop the dim and its coordinate."""
+    picks = {dim: plain(pick) for dim, pick in picks.items()}
+    picked = data.sel(picks)
+    leftover = [dim for dim in picks if dim in picked.coords and dim not in picked.dims]
+    return picked.drop_vars(leftover) if leftover else picked
+
+
+# --- in where and expression strings -----------------------------------------------------
+def get_val_at_index(ctx: Context, **index: int) -> Any:
     """`get_val_at_index(timesteps=0)` → the first timestep (a numpy scalar)."""
-    dim, index = _one_dim_index(call, ctx)
-    return ctx.inputs[dim].values[index]
+    ((dim, position),) = index.items()
+    return ctx.inputs[dim].values[position]
 
 
-# --- where helpers -----------------------------------------------------------------------
-def _where_any(call: tree.Call, ctx: Context) -> xr.DataArray:
-    from esmflow.math.engine.where import condition
-
-    array = condition(call.args[0], ctx)
-    over = [dim for dim in dims_of(call.kwarg("over"), ctx) if dim in array.dims]
-    return array.any(over) if over else array
+def map_dim(ctx: Context, dim: str, mapper: str) -> xr.DataArray:
+    """`map_dim(nodes, link_from)`: True where the dimension's item equals the lookup's value."""
+    return ctx.inputs[dim] == ctx.filled(mapper)
 
 
-def _where_sum(call: tree.Call, ctx: Context) -> xr.DataArray:
-    from esmflow.math.engine.where import value
+# --- in where strings --------------------------------------------------------------------
+def any_over(ctx: Context, input_component: xr.DataArray, over: list[str]) -> xr.DataArray:
+    """`any(x, over=techs)`: True where x holds for any item of the dims."""
+    over = [dim for dim in over if dim in input_component.dims]
+    return input_component.any(over) if over else input_component
 
-    array = xr.DataArray(value(call.args[0], ctx))
-    over = [dim for dim in dims_of(call.kwarg("over"), ctx) if dim in array.dims]
+
+def sum_values(ctx: Context, array: Any, over: list[str]) -> xr.DataArray:
+    """`sum(x, over=techs)` of values (NaN where every summed entry is NaN)."""
+    array = xr.DataArray(array)
+    over = [dim for dim in over if dim in array.dims]
     return array.sum(over, min_count=1) if over else array
 
 
-def _map_dim(call: tree.Call, ctx: Context) -> xr.DataArray:
-    """`map_dim(nodes, link_from)`: True where the dimension's item equals the lookup's value."""
-    dim = _word(call.args[0], ctx)
-    mapper = ctx.filled(_word(call.args[1], ctx))
-    return ctx.inputs[dim] == mapper
-
-
-def _defined(call: tree.Call, ctx: Context) -> xr.DataArray:
+def defined(
+    ctx: Context, within: list[str] | None = None, how: str = "all", **items: Any
+) -> xr.DataArray:
     """`defined(techs=[a, b], within=nodes, how=any)`: are (any/all of) these items active?"""
-    within = call.kwarg("within")
-    how = _word(call.kwarg("how"), ctx) if call.kwarg("how") is not None else "all"
     result = xr.DataArray(True)
     active = ctx.raw("active")
-    for dim, node in call.kwargs:
-        if dim in ("within", "how"):
-            continue
-        from esmflow.math.engine.where import value
-
-        items = value(node, ctx)
-        items = items if isinstance(items, list) else [plain(items)]
-        present = active.sel({dim: [item for item in items if item in ctx.inputs[dim].values]})
-        keep = dims_of(within, ctx) if within is not None else []
+    for dim, listed in items.items():
+        listed = listed if isinstance(listed, list) else [plain(listed)]
+        present = active.sel({dim: [item for item in listed if item in ctx.inputs[dim].values]})
+        keep = within if within is not None else []
         reduce_over = [d for d in present.dims if d not in keep]
         present = present.any(reduce_over) if how == "any" else present.all(reduce_over)
         result = result & present
     return result
 
 
-WHERE: dict[str, Callable[[tree.Call, Context], Any]] = {
-    "any": _where_any,
-    "sum": _where_sum,
-    "map_dim": _map_dim,
-    "get_val_at_index": value_at_index,
-    "defined": _defined,
-}
-
-
-def call_in_where(call: tree.Call, ctx: Context) -> Any:
-    """Run a where-helper (names already checked by resolve)."""
-    return WHERE[call.name](call, ctx)
-
-
-# --- expression helpers ------------------------------------------------------------------
-def _term(node: tree.Node, ctx: Context) -> Any:
-    from esmflow.math.engine.expression import evaluate_expression
-
-    return evaluate_expression(node, ctx)
-
-
-def _make(data: Any, undefined: xr.DataArray | None) -> Any:
-    from esmflow.math.engine.expression import Term
-
-    return Term(data, undefined)
-
-
-def _sum_term(term: Any, over: list[str]) -> Any:
-    dims = [dim for dim in over if dim in getattr(term.data, "dims", ())]
+# --- in expression strings ---------------------------------------------------------------
+def sum_term(ctx: Context, array: Term, over: list[str]) -> Term:
+    """`sum(x, over=techs)`: undefined only where every summed entry is (Calliope's min_count=1)."""
+    dims = [dim for dim in over if dim in getattr(array.data, "dims", ())]
     if not dims:
-        return term
-    undefined = term.undefined
+        return array
+    undefined = array.undefined
     if undefined is not None:
         summed = [dim for dim in dims if dim in undefined.dims]
         undefined = undefined.all(summed) if summed else undefined
-    return _make(term.data.sum(dims), undefined)
+    return Term(array.data.sum(dims), undefined)
 
 
-def _expr_sum(call: tree.Call, ctx: Context) -> Any:
-    return _sum_term(_term(call.args[0], ctx), dims_of(call.kwarg("over"), ctx))
-
-
-def _expr_where(call: tree.Call, ctx: Context) -> Any:
+def where_term(ctx: Context, array: Term, condition: Any) -> Term:
     """`where(x, cond)`: x where cond holds, undefined elsewhere (broadcast over cond's dims)."""
-    from esmflow.math.engine.where import value
-
-    term = _term(call.args[0], ctx)
-    cond = xr.DataArray(value(call.args[1], ctx))
+    cond = xr.DataArray(condition)
     cond = cond if cond.dtype.kind == "b" else cond.fillna(0) != 0
-    data = term.data
+    data = array.data
     if isinstance(data, xr.DataArray | int | float):
         data = xr.DataArray(data).broadcast_like(cond).where(cond, 0)
     else:
         data = data.where(cond)
-    undefined = ~cond if term.undefined is None else (term.undefined | ~cond)
-    return _make(data, undefined)
+    undefined = ~cond if array.undefined is None else (array.undefined | ~cond)
+    return Term(data, undefined)
 
 
-def _reduce_carrier_dim(call: tree.Call, ctx: Context) -> Any:
-    direction = _word(call.args[1] if len(call.args) > 1 else call.kwarg("flow_direction"), ctx)
-    carrier = ctx.raw(f"carrier_{direction}")
-    term = _term(call.args[0], ctx)
-    data = term.data.where(carrier)
-    undefined = ~carrier if term.undefined is None else (term.undefined | ~carrier)
-    return _sum_term(_make(data, undefined), ["carriers"])
+def reduce_carrier_dim(ctx: Context, array: Term, flow_direction: str) -> Term:
+    """`reduce_carrier_dim(x, out)`: x summed over the carriers the tech has in that direction."""
+    carrier = ctx.raw(f"carrier_{flow_direction}")
+    data = array.data.where(carrier)
+    undefined = ~carrier if array.undefined is None else (array.undefined | ~carrier)
+    return sum_term(ctx, Term(data, undefined), ["carriers"])
 
 
-def _roll(call: tree.Call, ctx: Context) -> Any:
-    term = _term(call.args[0], ctx)
-    shifts = {dim: _integer(node, ctx) for dim, node in call.kwargs}
-    data = term.data
+def roll(ctx: Context, array: Term, **shifts: int) -> Term:
+    """`roll(x, timesteps=1)`: x shifted along the dims, wrapping around."""
+    data = array.data
     data = (
         data.roll(shifts)
         if not isinstance(data, xr.DataArray)
         else data.roll(shifts, roll_coords=False)
     )
-    undefined = term.undefined
+    undefined = array.undefined
     if undefined is not None:
         own = {dim: shift for dim, shift in shifts.items() if dim in undefined.dims}
         undefined = undefined.roll(own, roll_coords=False) if own else undefined
-    return _make(data, undefined)
+    return Term(data, undefined)
 
 
-def _select_from_lookup_arrays(call: tree.Call, ctx: Context) -> Any:
+def select_from_lookup_arrays(ctx: Context, array: Term, **lookups: str) -> Term:
     """`select_from_lookup_arrays(x, timesteps=lookup)`: x at the item the lookup names."""
-    term = _term(call.args[0], ctx)
-    data, valid = term.data, xr.DataArray(True)
-    for dim, node in call.kwargs:
-        lookup = ctx.raw(_word(node, ctx))
+    data, valid = array.data, xr.DataArray(True)
+    for dim, name in lookups.items():
+        lookup = ctx.raw(name)
         labels = pd.Index(ctx.inputs[dim].values)
         found = defined_mask(lookup) if lookup.dtype.kind in "OUS" else lookup.notnull()
         positions = xr.DataArray(
@@ -228,9 +310,9 @@ def _select_from_lookup_arrays(call: tree.Call, ctx: Context) -> Any:
         if f"__{dim}" in data.dims:  # the lookup runs along the same dim: relabel it
             data = data.drop_vars(dim).rename({f"__{dim}": dim})
         valid = valid & found
-    undefined = ~valid if term.undefined is None else (term.undefined | ~valid)
+    undefined = ~valid if array.undefined is None else (array.undefined | ~valid)
     data = data.where(valid) if not isinstance(data, xr.DataArray) else data.where(valid, 0)
-    return _make(data, undefined)
+    return Term(data, undefined)
 
 
 def _positions(labels: pd.Index, wanted: np.ndarray) -> np.ndarray:
@@ -241,90 +323,81 @@ def _positions(labels: pd.Index, wanted: np.ndarray) -> np.ndarray:
     return labels.get_indexer(pd.Index(flat)).reshape(wanted.shape)
 
 
-def _expr_get_val_at_index(call: tree.Call, ctx: Context) -> Any:
-    return _make(value_at_index(call, ctx), None)
+def default_if_empty(ctx: Context, var: Term, default: Term | None = None) -> Term:
+    """`default_if_empty(x, default=0)`: x, with its undefined entries set to the default."""
+    value = default.data if default is not None else 0
+    data = var.data
+    if var.undefined is not None and isinstance(data, xr.DataArray):
+        data = data.where(~var.undefined, value)
+    return Term(data, None)
 
 
-def _expr_map_dim(call: tree.Call, ctx: Context) -> Any:
-    return _make(_map_dim(call, ctx), None)
-
-
-def _default_if_empty(call: tree.Call, ctx: Context) -> Any:
-    term = _term(call.args[0], ctx)
-    default_node = call.kwarg("default") or (call.args[1] if len(call.args) > 1 else None)
-    default = _term(default_node, ctx).data if default_node is not None else 0
-    data = term.data
-    if term.undefined is not None and isinstance(data, xr.DataArray):
-        data = data.where(~term.undefined, default)
-    return _make(data, None)
-
-
-def _group_sum(call: tree.Call, ctx: Context) -> Any:
+def group_sum(ctx: Context, array: Term, groupby: str, group_dim: str) -> Term:
     """`group_sum(x, groupby_lookup, group_dim)`: sum x over the items of each group."""
-    term = _term(call.args[0], ctx)
-    grouper = ctx.raw(_word(call.args[1], ctx))
-    group_dim = _word(call.args[2], ctx)
+    grouper = ctx.raw(groupby)
     grouper = grouper.where(defined_mask(grouper)).rename(group_dim)
-    return _make(term.data.groupby(grouper).sum(), None)
+    return Term(array.data.groupby(grouper).sum(), None)
 
 
-def _group_datetime(call: tree.Call, ctx: Context) -> Any:
+def group_datetime(ctx: Context, array: Term, over: str, group: str) -> Term:
     """`group_datetime(x, timesteps, date)`: sum x within each date/month/… of a datetime dim."""
-    term = _term(call.args[0], ctx)
-    over, group = _word(call.args[1], ctx), _word(call.args[2], ctx)
     keys = getattr(ctx.inputs[over].dt, group)
     if group == "date":
         keys = xr.DataArray(
             pd.to_datetime(ctx.inputs[over].values).strftime("%Y-%m-%d"),
             coords=ctx.inputs[over].coords,
         )
-    return _make(term.data.groupby(keys.rename(group)).sum(), None)
+    return Term(array.data.groupby(keys.rename(group)).sum(), None)
 
 
-def _sum_next_n(call: tree.Call, ctx: Context) -> Any:
+def sum_next_n(ctx: Context, array: Term, over: str, N: int) -> Term:  # noqa: N803 - Calliope's name
     """`sum_next_n(x, timesteps, N)`: x summed over this and the next N-1 steps (no wrap-around)."""
-    term = _term(call.args[0], ctx)
-    over, steps = _word(call.args[1], ctx), _integer(call.args[2], ctx)
-    total = term.data
-    for offset in range(1, steps):  # a loop over N offsets, not over elements
-        shifted = term.data.shift({over: -offset})
+    total = array.data
+    for offset in range(1, N):  # a loop over N offsets, not over elements
+        shifted = array.data.shift({over: -offset})
         total = total + (
             shifted.fillna(0) if not isinstance(shifted, xr.DataArray) else shifted.fillna(0)
         )
-    return _make(total, None)
+    return Term(total, None)
 
 
-EXPRESSION: dict[str, Callable[[tree.Call, Context], Any]] = {
-    "sum": _expr_sum,
-    "where": _expr_where,
-    "reduce_carrier_dim": _reduce_carrier_dim,
-    "roll": _roll,
-    "select_from_lookup_arrays": _select_from_lookup_arrays,
-    "get_val_at_index": _expr_get_val_at_index,
-    "map_dim": _expr_map_dim,
-    "default_if_empty": _default_if_empty,
-    "group_sum": _group_sum,
-    "group_datetime": _group_datetime,
-    "sum_next_n": _sum_next_n,
+OVER = (("over", "dims"),)
+HELPERS: dict[str, Helper] = {
+    "any": Helper(args=(("input_component", "condition"),), kwargs=OVER, where=any_over),
+    "sum": Helper(args=(("array", "array"),), kwargs=OVER, where=sum_values, expression=sum_term),
+    "map_dim": Helper(
+        args=(("dim", "dim"), ("mapper", "input")), where=map_dim, expression=map_dim
+    ),
+    "get_val_at_index": Helper(
+        per_dim="integer", one_dim=True, where=get_val_at_index, expression=get_val_at_index
+    ),
+    "defined": Helper(
+        kwargs=(("within", "dims"), ("how", "word")),
+        optional=frozenset({"within", "how"}),
+        per_dim="items",
+        where=defined,
+    ),
+    "where": Helper(args=(("array", "array"), ("condition", "where_value")), expression=where_term),
+    "reduce_carrier_dim": Helper(
+        args=(("array", "array"), ("flow_direction", "word")), expression=reduce_carrier_dim
+    ),
+    "roll": Helper(args=(("array", "array"),), per_dim="integer", expression=roll),
+    "select_from_lookup_arrays": Helper(
+        args=(("array", "array"),), per_dim="input", expression=select_from_lookup_arrays
+    ),
+    "default_if_empty": Helper(
+        args=(("var", "array"), ("default", "array")),
+        optional=frozenset({"default"}),
+        expression=default_if_empty,
+    ),
+    "group_sum": Helper(
+        args=(("array", "array"), ("groupby", "input"), ("group_dim", "word")),
+        expression=group_sum,
+    ),
+    "group_datetime": Helper(
+        args=(("array", "array"), ("over", "dim"), ("group", "word")), expression=group_datetime
+    ),
+    "sum_next_n": Helper(
+        args=(("array", "array"), ("over", "dim"), ("N", "integer")), expression=sum_next_n
+    ),
 }
-# Arguments that name dimensions or plain words rather than arrays (resolve.py skips them).
-WORD_ARGUMENTS: dict[str, set[str | int]] = {
-    "sum": {"over"},
-    "any": {"over"},
-    "reduce_carrier_dim": {1, "flow_direction"},
-    "map_dim": {0},
-    "group_sum": {2},
-    "group_datetime": {1, 2},
-    "sum_next_n": {1},
-    "defined": {"within", "how"},
-}
-
-
-def call_in_expression(call: tree.Call, ctx: Context) -> Any:
-    """Run an expression-helper (names already checked by resolve)."""
-    return EXPRESSION[call.name](call, ctx)
-
-
-def evaluate_slice(node: tree.Node, ctx: Context) -> Any:
-    """A `slices:` entry → the label(s) it picks (a scalar or an array of labels)."""
-    return plain(_term(node, ctx).data)

@@ -12,13 +12,10 @@ from typing import Any
 
 import xarray as xr
 
-from esmflow.math.engine.build import (
-    component_mask,
-    evaluate_variants,
-    exists_nowhere,
-    make_context,
-)
+from esmflow.math.engine.context import Context, make_context
 from esmflow.math.engine.expression import evaluate_expression
+from esmflow.math.engine.masks import component_mask, exists_nowhere
+from esmflow.math.engine.variants import evaluate_variants
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 
@@ -58,7 +55,7 @@ def evaluate_postprocessed(
 
 
 def _evaluate(
-    name: str, definition: dict[str, Any], mask: xr.DataArray, ctx: Any
+    name: str, definition: dict[str, Any], mask: xr.DataArray, ctx: Context
 ) -> xr.DataArray | None:
     combined: xr.DataArray | None = None
     for part_mask, variant, local in evaluate_variants(

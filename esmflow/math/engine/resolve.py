@@ -22,6 +22,10 @@ from esmflow.math.schema import MathDefinition, component_strings
 # Where a bare word is read as a plain string instead of a model name.
 _WORD = "word"
 _ARRAY = "array"
+# Helper argument kinds (helpers.py) whose names are dimensions, and those that are plain words;
+# the names in all other kinds must be model names.
+_DIM_KINDS = frozenset({"dims", "dim"})
+_WORD_KINDS = frozenset({"items", "word", "integer"})
 
 
 def check_math(math: MathDefinition, ctx: Context) -> None:
@@ -148,35 +152,23 @@ def _visit(
 def _call(
     call: tree.Call, kind: str, known: dict[str, set[str]], definition: dict[str, Any]
 ) -> Iterator[tuple[str, tree.Node, dict[str, Any]]]:
-    registry = helpers.WHERE if kind == "where" else helpers.EXPRESSION
-    if call.name not in registry:
-        other = helpers.EXPRESSION if kind == "where" else helpers.WHERE
-        hint = f" (it is only allowed in {'expression' if kind == 'where' else 'where'} strings)"
-        yield (
-            f"'{call.name}' is not a helper function in {kind} strings"
-            + (hint if call.name in other else ""),
-            call,
-            {"expected": ", ".join(sorted(registry)), "closest": closest_name(call.name, registry)},
-        )
-        return
-    words = helpers.WORD_ARGUMENTS.get(call.name, set())
-    for index, arg in enumerate(call.args):
-        position = _WORD if index in words else _ARRAY
-        yield from _visit(arg, position, kind, known, definition)
-    for key, arg in call.kwargs:
-        if key == "over":
-            yield from _dim_names(arg, known)
-        elif call.name in ("roll", "get_val_at_index", "select_from_lookup_arrays", "defined"):
-            if key not in known["dims"] and key not in ("within", "how", "default"):
-                yield (
-                    f"'{key}' is not a dimension",
-                    arg,
-                    {"expected": _dim_list(known), "closest": closest_name(key, known["dims"])},
-                )
-            position = _ARRAY if call.name == "select_from_lookup_arrays" else _WORD
-            yield from _visit(arg, position, kind, known, definition)
+    bound = helpers.bind(call, kind)
+    yield from bound.problems
+    for argument in bound.arguments:
+        if argument.is_dim and argument.name not in known["dims"]:
+            yield (
+                f"'{argument.name}' is not a dimension",
+                argument.node,
+                {
+                    "expected": _dim_list(known),
+                    "closest": closest_name(argument.name, known["dims"]),
+                },
+            )
+        if argument.kind in _DIM_KINDS:
+            yield from _dim_names(argument.node, known)
         else:
-            yield from _visit(arg, _WORD if key in words else _ARRAY, kind, known, definition)
+            position = _WORD if argument.kind in _WORD_KINDS else _ARRAY
+            yield from _visit(argument.node, position, kind, known, definition)
 
 
 def _dim_names(

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from esmflow.errors import closest_name
 from esmflow.math.engine import helpers, tree
 from esmflow.math.engine.context import Context
 
@@ -64,7 +65,7 @@ def condition(node: tree.Node, ctx: Context) -> xr.DataArray:
             members = [_plain(value(item, ctx)) for item in items.items]
             return ctx.inputs[dim.name].isin(members)
         case tree.Call():
-            return _as_condition(helpers.call_in_where(node, ctx), node, ctx)
+            return _as_condition(_helper(node, ctx), node, ctx)
         case tree.ConfigRef() | tree.Number():
             return _as_condition(value(node, ctx), node, ctx)
     raise ctx.error(f"'{_text(node, ctx)}' cannot be used as a condition", node)
@@ -102,7 +103,7 @@ def value(node: tree.Node, ctx: Context) -> Any:
             picks = {dim: _plain(value(pick, ctx)) for dim, pick in selections}
             return helpers.select(value(target, ctx), picks)
         case tree.Call():
-            return helpers.call_in_where(node, ctx)
+            return _helper(node, ctx)
         case tree.Compare() | tree.BoolOp() | tree.Not() | tree.Subset():
             return condition(node, ctx)
     raise ctx.error(f"'{_text(node, ctx)}' has no value in a where string", node)
@@ -114,8 +115,6 @@ def config_value(key: str, node: tree.Node, ctx: Context) -> Any:
     for part in key.split("."):
         if not isinstance(current, dict) or part not in current:
             known = sorted(ctx.config) if isinstance(ctx.config, dict) else []
-            from esmflow.errors import closest_name
-
             raise ctx.error(
                 f"'config.{key}' is not a build configuration option",
                 node,
@@ -126,6 +125,25 @@ def config_value(key: str, node: tree.Node, ctx: Context) -> Any:
     if not isinstance(current, int | float | str | bool | np.bool_):
         raise ctx.error(f"'config.{key}' must be a number, string or boolean", node)
     return current
+
+
+def _helper(call: tree.Call, ctx: Context) -> Any:
+    """Run a helper on its arguments, each evaluated by its declared kind (helpers.py)."""
+    bound = helpers.bind(call, "where")
+    if bound.problems or bound.function is None:
+        message, node, fields = bound.problems[0]
+        raise ctx.error(message, node, **fields)
+    arguments = {arg.name: _argument(arg.kind, arg.node, ctx) for arg in bound.arguments}
+    return bound.function(ctx, **arguments)
+
+
+def _argument(kind: str, node: tree.Node, ctx: Context) -> Any:
+    match kind:
+        case "condition":
+            return condition(node, ctx)
+        case "array" | "where_value" | "items":
+            return value(node, ctx)
+    return helpers.read_written(kind, node, ctx)
 
 
 def _result_values(name: str, ctx: Context) -> object:

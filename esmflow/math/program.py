@@ -1,5 +1,8 @@
 """The built program: a linopy model plus the named global expressions, storable on disk.
 
+The math engine produces it (`engine/build.py`), so it lives with the math; the backends and the
+workflow's scripts, later stages, read it from here.
+
 The `build_model` rule writes it with `to_netcdf`, the `solve_model` rule reads it back with
 `from_netcdf`. One file holds both: linopy's own netCDF dataset for the model, with every
 global expression's coefficient/variable/constant arrays added under `expr__<name>__<field>`

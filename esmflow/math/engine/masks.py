@@ -1,0 +1,88 @@
+"""Where a component exists: `active` ∧ its foreach dims exist ∧ its `where` strings.
+
+A mask is a boolean array over (at most) the component's foreach dims. Masks only depend on the
+inputs, the config and the components built so far, and the same `where` strings and foreach
+lists recur across dozens of components, so each is evaluated once per build and kept in the
+build's memo (`Context.memo`), keyed on what it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import xarray as xr
+
+from esmflow.math.engine import tree
+from esmflow.math.engine.context import Context
+from esmflow.math.engine.grammar import parse
+from esmflow.math.engine.where import evaluate_where
+
+
+def component_mask(
+    section: str, name: str, definition: Mapping[str, Any], ctx: Context
+) -> xr.DataArray:
+    """Where a component may exist: active ∧ foreach dims ∧ its top-level `where`."""
+    foreach = list(definition.get("foreach") or [])
+    if any(dim not in ctx.inputs.dims for dim in foreach):
+        return xr.DataArray(False)
+    mask = _foreach_mask(tuple(foreach), ctx)
+    where = definition.get("where")
+    if isinstance(where, str):
+        key_path = f"{section}.{name}.where"
+        mask = mask & where_mask(where, key_path, ctx)
+    return reduce_to(mask, foreach)
+
+
+def _foreach_mask(foreach: tuple[str, ...], ctx: Context) -> xr.DataArray:
+    """`active` ∧ every foreach dim exists (shared by all components with this foreach)."""
+    key = ("foreach", foreach)
+    if key not in ctx.memo:
+        mask = ctx.raw("active") if "active" in ctx.inputs else xr.DataArray(True)
+        for dim in foreach:
+            mask = mask & xr.ones_like(ctx.inputs[dim], dtype=bool)
+        ctx.memo[key] = mask
+    return ctx.memo[key]
+
+
+def exists_nowhere(mask: xr.DataArray, definition: Mapping[str, Any]) -> bool:
+    """True if a foreach dim is missing from the data (Calliope then skips the component)."""
+    return mask.ndim != len(definition.get("foreach") or [])
+
+
+def where_mask(text: str, key_path: str, ctx: Context) -> xr.DataArray:
+    """A where string's mask, evaluated once per build for each state of what it reads.
+
+    Besides the inputs and config (fixed during a build) a where string reads the variables
+    and expressions it names: the key holds the objects it would read for those, and the
+    cache entry keeps them alive so their ids stay unique.
+    """
+    node = parse(text, "where", key_path)
+    read = tuple(
+        (ctx.exists.get(name), ctx.variables.get(name), ctx.expressions.get(name))
+        for name in sorted(_names_in(node, text, ctx))
+        if ctx.is_result(name)
+    )
+    key = ("where", text, tuple(id(item) for states in read for item in states))
+    if key not in ctx.memo:
+        local = replace(ctx, source=text, key_path=key_path)
+        ctx.memo[key] = (evaluate_where(node, local), read)
+    return ctx.memo[key][0]
+
+
+def _names_in(node: tree.Node, text: str, ctx: Context) -> frozenset[str]:
+    key = ("names", text)
+    if key not in ctx.memo:
+        ctx.memo[key] = frozenset(tree.referenced_names(node))
+    return ctx.memo[key]
+
+
+def reduce_to(mask: xr.DataArray, foreach: list[str]) -> xr.DataArray:
+    """The mask over exactly the foreach dims, in foreach order (other dims reduced by any())."""
+    extra = [dim for dim in mask.dims if dim not in foreach]
+    mask = mask.any(extra) if extra else mask
+    missing = [dim for dim in foreach if dim not in mask.dims]
+    if missing:  # the foreach mask ANDs every foreach dim in: a missing one is our bug
+        raise AssertionError(f"mask lacks foreach dims {missing}")
+    return mask.transpose(*foreach)

@@ -1,0 +1,180 @@
+"""The value an expression evaluates to, and linopy's arithmetic where labels already match.
+
+A `Term` is the data (a number, an xarray array or a linopy object) plus the mask of entries
+that are *undefined* (a parameter with no value and no default, `where(x, cond)` outside `cond`).
+
+The `linear_*` functions do what linopy's operators do on linear expressions, without its
+alignment and re-normalisation work when the operands already share one grid (the usual case
+inside a component): each linopy operation saved is milliseconds of build time, and
+tests/test_engine_fast_paths.py checks they give linopy's own arrays.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+import linopy
+import numpy as np
+import xarray as xr
+from linopy.expressions import FILL_VALUE
+from linopy.semantics import absorb_absence
+
+LINOPY_TYPES = (linopy.Variable, linopy.LinearExpression)
+_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
+@dataclass(frozen=True)
+class Term:
+    """An evaluated (sub-)expression: data, plus where it is undefined (None = nowhere)."""
+
+    data: Any
+    undefined: xr.DataArray | None = None
+
+    @property
+    def is_linear(self) -> bool:
+        """True if it holds decision variables (a linopy object)."""
+        return isinstance(self.data, LINOPY_TYPES)
+
+
+def combine_undefined(*masks: xr.DataArray | None) -> xr.DataArray | None:
+    """Union of undefined masks (None = nowhere)."""
+    present = [mask for mask in masks if mask is not None]
+    if not present:
+        return None
+    result = present[0]
+    for mask in present[1:]:
+        result = result | mask
+    return result
+
+
+def linear_filled(built: Any, fill: float) -> Any:
+    """A variable or expression with its absent entries read as `fill` (a LinearExpression).
+
+    For a variable: the arrays linopy's `Variable.fillna` makes (coefficient 1 and constant 0
+    where it exists; no term and constant `fill` where it does not), in one construction
+    instead of two.
+    """
+    if not isinstance(built, linopy.Variable):
+        return linear_fillna(built, fill)
+    labels = built.labels
+    absent = labels.values == -1
+    terms = xr.Dataset(
+        {"coeffs": labels.copy(data=np.where(absent, np.nan, 1.0)), "vars": labels}
+    ).expand_dims("_term", -1)
+    const = xr.DataArray(np.where(absent, float(fill), 0.0), coords=labels.coords)
+    return linear_expression(terms.assign(const=const), built.model)
+
+
+def linear_op(op: str, expr: Any, other: Any) -> Any:
+    """`expr (op) other` (op: +, -, *) for a linear expression and a constant, as linopy makes it.
+
+    linopy first broadcasts and label-checks the constant against the whole expression; when
+    the constant is a plain number, or an array over some of the expression's dims with the
+    very same labels and no NaN, that changes nothing, and the two xarray operations below
+    give the same arrays for a fraction of the cost. Anything else goes through linopy.
+    """
+    if (
+        type(expr) is not linopy.LinearExpression
+        or expr.is_sparse
+        or not _plain_constant(expr, other)
+    ):
+        return _OPERATORS[op](expr, other)
+    data = expr.data
+    if op == "*":
+        data = data.assign(coeffs=data.coeffs * other, const=data.const * other)
+    else:
+        data = data.assign(const=data.const + (other if op == "+" else -other))
+    return linear_expression(data, expr.model)
+
+
+def linear_sum(a: Any, b: Any, negate: bool = False) -> Any:
+    """`a + b` (or `a - b`) of two linear expressions, as linopy's merge makes it.
+
+    When both are dense expressions over the same dims in the same order with the same labels
+    (the usual case: both built over a component's foreach), linopy's merge concatenates the
+    terms and adds the constants (then, under the v1 semantics the build uses, drops the terms
+    of entries whose constant is absent); doing that directly skips its alignment machinery.
+    """
+    if not _same_grid(a, b):
+        return a - b if negate else a + b
+    left, right = a.data, b.data
+    right_coeffs = -right.coeffs.values if negate else right.coeffs.values
+    dims = left.coeffs.dims
+    merged = left.assign(
+        coeffs=(dims, np.concatenate([left.coeffs.values, right_coeffs], axis=-1)),
+        vars=(dims, np.concatenate([left.vars.values, right.vars.values], axis=-1)),
+        const=left.const + (-right.const if negate else right.const),
+    )
+    return linear_expression(absorb_absence(merged), a.model)
+
+
+def _same_grid(a: Any, b: Any) -> bool:
+    if not all(type(e) is linopy.LinearExpression and not e.is_sparse for e in (a, b)):
+        return False
+    left, right = a.data, b.data
+    dims = [dim for dim in left.coeffs.dims if dim != "_term"]
+    return (
+        left.coeffs.dims == right.coeffs.dims
+        and left.coeffs.dims[-1] == "_term"
+        and left.const.dims == right.const.dims == tuple(dims)
+        and set(left.coords) == set(right.coords) == set(dims)
+        and all(left.indexes[dim].equals(right.indexes[dim]) for dim in dims)
+    )
+
+
+def linear_where(expr: Any, cond: xr.DataArray) -> Any:
+    """`expr.where(cond)`: absent where `cond` is False (linopy's arrays, without its checks)."""
+    if not _on_grid(expr, cond) or cond.dtype.kind != "b":
+        return expr.where(cond)
+    masked = expr.data.where(cond, other=FILL_VALUE)
+    labels = expr.data.vars.dtype  # xarray's where returns float; labels stay integers
+    return linear_expression(masked.assign(vars=masked.vars.astype(labels)), expr.model)
+
+
+def linear_fillna(expr: Any, value: float) -> Any:
+    """`expr.fillna(value)`: absent constants read as `value` (linopy's arrays)."""
+    if not _on_grid(expr, None):
+        return expr.fillna(value)
+    data = expr.data
+    return linear_expression(data.assign(const=data.const.fillna(value)), expr.model)
+
+
+def _on_grid(expr: Any, other: xr.DataArray | None) -> bool:
+    """A dense LinearExpression, and `other` over some of its dims with the same labels."""
+    if type(expr) is not linopy.LinearExpression or expr.is_sparse:
+        return False
+    if other is None:
+        return True
+    indexes = expr.data.indexes
+    return set(other.coords) == set(other.dims) and all(
+        dim in indexes and other.indexes[dim].equals(indexes[dim]) for dim in other.dims
+    )
+
+
+def linear_expression(data: xr.Dataset, model: linopy.Model) -> linopy.LinearExpression:
+    """A LinearExpression over arrays already in linopy's layout, without re-normalising them.
+
+    linopy's constructor fills missing coordinates, broadcasts every field over every dim and
+    moves `_term` last: a no-op for the arrays made above (the fields of an existing expression,
+    scaled, shifted or concatenated along `_term`), yet a third of the build time. This sets
+    the two fields the constructor sets, as linopy's own `LinearExpression._from_csr` does
+    (linopy is pinned; tests/test_engine_fast_paths.py checks the result equals the
+    constructor's).
+    """
+    expression = linopy.LinearExpression.__new__(linopy.LinearExpression)
+    expression._data = data.assign_attrs(name=None)
+    expression._model = model
+    expression._csr = None
+    return expression
+
+
+def _plain_constant(expr: linopy.LinearExpression, other: Any) -> bool:
+    if isinstance(other, bool | np.bool_):
+        return False
+    if isinstance(other, int | float | np.integer | np.floating):
+        return not np.isnan(other)
+    if not isinstance(other, xr.DataArray) or other.dtype.kind not in "fiu":
+        return False
+    return _on_grid(expr, other) and not (other.dtype.kind == "f" and np.isnan(other.values).any())
