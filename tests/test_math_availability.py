@@ -127,7 +127,7 @@ def test_separate_ramping_fractions_up_and_down(tmp_path, load, switches, expect
         "gas": slow_riser(switches=switches),
         "peaker": supply(cost_per_unit=10),
         "load": demand("power", *load),
-        "dump": dump(),
+        "dump": dump(20),  # dearer than the peaker: no running ahead of demand
     }
     model = solve_model(tmp_path, model_definition(techs))
     assert objective(model) == pytest.approx(expected)

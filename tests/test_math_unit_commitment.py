@@ -47,6 +47,7 @@ from math_models import (
     objective,
     per_cost,
     solve_model,
+    solve_with_weights,
     supply,
     values,
     write_model,
@@ -67,17 +68,16 @@ def per_hour(values: list[float]) -> dict:
 
 def thermal(**params) -> dict:
     """One 100-MW unit (continuous capacity fixed at 100) with the commitment of the day."""
-    return supply(
-        cost_per_unit=10,
-        flow_cap_per_unit=100,
-        flow_cap_min=100,
-        flow_cap_max=100,
-        flow_out_min_relative=0.4,
-        min_up_time=4,
-        min_down_time=3,
-        cost_startup=per_cost(1),
-        **params,
-    )
+    day_settings = {
+        "flow_cap_per_unit": 100,
+        "flow_cap_min": 100,
+        "flow_cap_max": 100,
+        "flow_out_min_relative": 0.4,
+        "min_up_time": 4,
+        "min_down_time": 3,
+        "cost_startup": per_cost(1),
+    }
+    return supply(cost_per_unit=10, **{**day_settings, **params})
 
 
 def day(unit: dict) -> dict:
@@ -159,24 +159,31 @@ def test_a_mix_of_integer_and_continuous_commitment(tmp_path):
     assert variables["operating_units__whole"].attrs["integer"]
 
 
-def test_start_up_cost_is_per_mw_started_and_weighted(tmp_path):
-    # The day without minimum up and down times and without a minimum output, at three times
-    # the start-up cost: still two starts of the whole unit (6 and 19), 300 each.
+@pytest.mark.parametrize(("evening_weight", "expected"), [(1, 10300), (2, 11600)])
+def test_start_up_cost_is_per_mw_started_and_weighted(tmp_path, evening_weight, expected):
+    # The day without minimum up and down times, start-ups at 3 per MW (300 per start).
+    # 10-11 (2 MW): off (peaker 400 + a restart 300 < 1180 on), so starts at 6, 12 and 19;
+    # 19-20 (20 MW): on at its minimum 40, 2 × 500 + 300 < peaker 4000. Fuel 10 × (400 + 400 +
+    # 40 + 40) = 8800, dump 2 × 100, peaker 400, starts 900: 10 300. With the evening hours
+    # weighing 2 (as if clustered), its fuel 800, dump 200 and start 300 count twice: 11 600.
     unit = thermal(integer_dispatch=True, cost_startup=per_cost(3))
-    for name in ("min_up_time", "min_down_time", "flow_out_min_relative"):
-        del unit[name]
-    model = solve_model(tmp_path, day(unit))
-    assert sum(values(model, "started_units", techs="thermal")) == pytest.approx(2)
-    startup_cost = values(model, "cost_operation_variable", techs="thermal")
-    # fuel 10 × (800 + 4 + 800 + 40) = 16 440, starts 600
-    assert sum(startup_cost) == pytest.approx(16440 + 600)
+    del unit["min_up_time"], unit["min_down_time"]
+    weights = [1.0] * 19 + [float(evening_weight)] * 2 + [1.0] * 3
+    model = solve_with_weights(tmp_path, day(unit), weights)
+    assert objective(model) == pytest.approx(expected)
+    starts = values(model, "started_units", techs="thermal")
+    assert [hour for hour, start in enumerate(starts) if start > 0.5] == [6, 12, 19]
+    running = values(model, "cost_operation_variable", techs="thermal")
+    assert running[19] == pytest.approx(evening_weight * (400 + 300))  # fuel and start-up
+    assert sum(running) == pytest.approx(8800 + 900 + (evening_weight - 1) * (800 + 300))
 
 
 # --- ramping of committed units --------------------------------------------------------------
 def ramp_model(**params) -> dict:
-    """A 100-MW unit (continuous capacity fixed at 100), committed, 6 hours.
+    """One committed 100-MW unit (integer, no start-up cost) over 6 hours.
 
-    Demand 0, 60, 100, 100, 30, 0 with a peaker at 100 and a dump at 5 per MWh.
+    Demand 0, 60, 100, 100, 40, 0 MW; a peaker at 100 per MWh and a dump at 150 per MWh (dearer
+    than the peaker, so the unit never runs ahead of demand into the dump).
     """
     unit = supply(
         cost_per_unit=10,
@@ -188,41 +195,40 @@ def ramp_model(**params) -> dict:
         integer_dispatch=True,
         **params,
     )
+    load = {"data": [0, 60, 100, 100, 40, 0], "index": HOURS[:6], "dims": ["timesteps"]}
     techs = {
         "thermal": unit,
         "peaker": supply(cost_per_unit=100),
-        "dump": {"base_tech": "demand", "carrier_in": "power", "cost_flow_in": per_cost(5)},
-        "load": {
-            "base_tech": "demand",
-            "carrier_in": "power",
-            "sink_use_equals": {"data": [0, 60, 100, 100, 30, 0], "index": HOURS[:6], "dims": ["timesteps"]},
-        },
+        "dump": {"base_tech": "demand", "carrier_in": "power", "cost_flow_in": per_cost(150)},
+        "load": {"base_tech": "demand", "carrier_in": "power", "sink_use_equals": load},
     }
     return model_definition(techs)
 
 
 def test_committed_ramping_up_and_down(tmp_path):
-    # Ramp up 30 MW/h while running, a start reaches max(min output, ramp) = 40 MW; ramp down
-    # 50 MW/h, a shut-down from at most max(40, 50) = 50 MW. Without start-up costs the unit
-    # is free to start and stop.
-    # Up: hour 1 starts at ≤ 40 (peaker 20 = 2000), hour 2 ≤ 70 (peaker 30 = 3000), hour 3 ≤ 100.
-    # Down: hour 4 ≥ 100 - 50 = 50 (dump 20 = 100), hour 5: shut down from 50, 0 MW.
-    # Fuel 10 × (40 + 70 + 100 + 50) = 2600. Objective 2600 + 2000 + 3000 + 100 = 7700.
+    # Rises ≤ 30 MW/h while running; a start reaches max(min output 40, ramp 30) = 40 MW.
+    # Falls ≤ 50 MW/h; a shut-down from at most max(40, 50) = 50 MW.
+    # Hour 0: off (on means 40 MW into the dump). Hour 1: starts at 40, peaker 20. Hour 2: ≤ 70,
+    # peaker 30. Hours 3-4: f4 ≥ max(40, f3 - 50), surplus to the dump; for f3 ≤ 90 the cost
+    # 10 f3 + 100 (100 - f3) + 400 falls with f3, above 90 it rises (70 f3 - 4000): f3 = 90,
+    # f4 = 40. Hour 5: shut down from 40 ≤ 50.
+    # Fuel 10 × (40 + 70 + 90 + 40) = 2400, peaker 100 × (20 + 30 + 10) = 6000: 8400.
     model = solve_model(tmp_path, ramp_model(flow_ramping_up=0.3, flow_ramping_down=0.5))
-    assert objective(model) == pytest.approx(7700)
+    assert objective(model) == pytest.approx(8400)
     flows = values(model, "flow_out", techs="thermal", carriers="power")
-    assert flows == pytest.approx([0, 40, 70, 100, 50, 0], abs=1e-9)
-    assert "ramping_up" in model.program.components  # built, but not for the committed unit
-    assert model.program.model.constraints["ramping_up_committed"].labels.size
+    assert flows == pytest.approx([0, 40, 70, 90, 40, 0], abs=1e-9)
+    components = model.program.components
+    assert {"ramping_up_committed", "ramping_down_committed"} <= set(components)
+    assert "ramping_up" not in components  # the committed form replaces it for this unit
 
 
 @pytest.mark.parametrize(
     ("switched_off", "expected"),
     [
-        # no ramp-up limit: 60, 100, 100 on the unit, fuel 10 × (60 + 200 + 50) = 3100 + dump 100
-        ("ramping_up_committed", 3200),
-        # no ramp-down limit: hour 4 at 40 (its minimum, dump 10 = 50), fuel 10 × 250 = 2500
-        ("ramping_down_committed", 2500 + 5000 + 50),
+        # rises free: 60, 100, then 90, 40 as before: fuel 10 × 290 + peaker 1000
+        ("ramping_up_committed", 3900),
+        # falls free: 40, 70, 100, 40: fuel 10 × 250 + peaker 5000
+        ("ramping_down_committed", 7500),
     ],
 )
 def test_switching_off_committed_ramping(tmp_path, switched_off, expected):
@@ -274,5 +280,5 @@ def test_commitment_wraps_around_within_each_period(tmp_path):
 
 def test_a_minimum_up_time_longer_than_a_period_is_an_error_at_build(tmp_path):
     model = two_periods(tmp_path, DEMAND, min_up_time=13)
-    with pytest.raises(ModelError, match=r"'min_up_time' is longer than one period.*at most 12"):
+    with pytest.raises(ModelError, match=r"(?s)'min_up_time' is longer than one period.*techs thermal.*at most 12"):
         model.build()

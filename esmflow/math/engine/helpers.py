@@ -434,11 +434,15 @@ def _largest(window: xr.DataArray) -> float:
 def _check_window(ctx: Context, window: xr.DataArray, hours: str, periods: _Periods) -> None:
     too_long = window > float(periods.hours.min())
     if bool(too_long.any()):
-        where_too_long = too_long.where(too_long, drop=True).to_series()
-        place = ", ".join(f"{key}" for key in where_too_long.index[:3])
+        found = too_long.where(too_long, drop=True).to_series().index[:3]
+        keys = [key if isinstance(key, tuple) else (key,) for key in found]
+        place = "; ".join(
+            ", ".join(f"{dim} {label}" for dim, label in zip(too_long.dims, key, strict=True))
+            for key in keys
+        )
         raise ctx.error(
             f"'{hours}' is longer than one period of the model: "
-            f"{_largest(window.where(too_long)):g} h at {place}",
+            f"{_largest(window.where(too_long)):g} h ({place})",
             expected=f"at most {periods.hours.min():g} hours (the shortest period: the horizon, "
             "or one representative period when time is clustered)",
         )
