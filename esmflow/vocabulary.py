@@ -126,6 +126,7 @@ CALLIOPE06_COST_NAMES: dict[str, Rename] = dict(_COSTS_06)
 CALLIOPE06_TOP_LEVEL = ("model", "run", "locations", "links", "tech_groups")
 CALLIOPE06_TECH_KEYS = ("essentials", "constraints", "costs")
 
+
 # --- Macro → esmflow ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Alias:

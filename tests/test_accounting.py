@@ -66,7 +66,10 @@ def test_milp_names_load_the_milp_math(values: dict[str, object], variable: str)
     ("values", "variable"),
     [
         ({"techs.gas_plant.must_run": True}, None),
-        ({"techs.gas_plant.min_up_time": 4, "techs.gas_plant.flow_cap_per_unit": 5}, "started_units"),
+        (
+            {"techs.gas_plant.min_up_time": 4, "techs.gas_plant.flow_cap_per_unit": 5},
+            "started_units",
+        ),
         ({"techs.gas_plant.spill": False}, "storage_spilled"),
     ],
 )

@@ -60,9 +60,7 @@ def test_a_full_reservoir_spills_what_it_cannot_use(tmp_path):
     ],
 )
 def test_a_minimum_release_spills_water_the_plant_would_keep(tmp_path, switches, expected):
-    hydro = reservoir(
-        timeseries(10, 0), spill=True, outflow_min_relative=0.3, switches=switches
-    )
+    hydro = reservoir(timeseries(10, 0), spill=True, outflow_min_relative=0.3, switches=switches)
     techs = {"hydro": hydro, "peaker": supply(cost_per_unit=10), "load": demand("power", 0, 10)}
     model = solve_model(tmp_path, model_definition(techs))
     assert objective(model) == pytest.approx(expected)
@@ -88,4 +86,6 @@ def test_a_minimum_release_without_spill_warns_and_holds_for_the_turbines(tmp_pa
     assert values(model, "flow_out", techs="hydro", carriers="power") == pytest.approx([3, 7])
     techs["hydro"]["switches"] = {"storage_outflow_min": False}
     with pytest.warns(ModelWarning):
-        assert objective(solve_model(tmp_path / "off", model_definition(techs))) == pytest.approx(10)
+        assert objective(solve_model(tmp_path / "off", model_definition(techs))) == pytest.approx(
+            10
+        )

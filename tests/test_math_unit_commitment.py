@@ -146,7 +146,12 @@ def test_a_mix_of_integer_and_continuous_commitment(tmp_path):
     # variable holds both (whole at A through its twin): 11 580 + 9940.
     definition = day(thermal())
     definition["nodes"] = {
-        "A": {"techs": {**{t: None for t in definition["techs"]}, "thermal": {"integer_dispatch": True}}},
+        "A": {
+            "techs": {
+                **{t: None for t in definition["techs"]},
+                "thermal": {"integer_dispatch": True},
+            }
+        },
         "B": {"techs": {t: None for t in definition["techs"]}},
     }
     model = solve_model(tmp_path, definition)
@@ -241,7 +246,14 @@ def test_switching_off_committed_ramping(tmp_path, switched_off, expected):
 # --- checks ------------------------------------------------------------------------------------
 def test_commitment_needs_a_unit_size(tmp_path):
     unit = supply(cost_per_unit=1, min_up_time=2)
-    techs = {"gas": unit, "load": {"base_tech": "demand", "carrier_in": "power", "sink_use_equals": per_hour([1] * 24)}}
+    techs = {
+        "gas": unit,
+        "load": {
+            "base_tech": "demand",
+            "carrier_in": "power",
+            "sink_use_equals": per_hour([1] * 24),
+        },
+    }
     with pytest.raises(ModelError, match=r"give the tech `flow_cap_per_unit`"):
         solve_model(tmp_path, model_definition(techs))
 
@@ -280,5 +292,7 @@ def test_commitment_wraps_around_within_each_period(tmp_path):
 
 def test_a_minimum_up_time_longer_than_a_period_is_an_error_at_build(tmp_path):
     model = two_periods(tmp_path, DEMAND, min_up_time=13)
-    with pytest.raises(ModelError, match=r"(?s)'min_up_time' is longer than one period.*techs thermal.*at most 12"):
+    with pytest.raises(
+        ModelError, match=r"(?s)'min_up_time' is longer than one period.*techs thermal.*at most 12"
+    ):
         model.build()

@@ -16,7 +16,6 @@ from typing import Any
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.tree import referenced_names
 from esmflow.math.schema import (
-    COMPONENT_SECTIONS,
     MathDefinition,
     builtin_math_names,
     component_strings,
@@ -53,36 +52,61 @@ def shipped_math() -> tuple[MathDefinition, dict[str, str], dict[str, list[str]]
     merged: dict[str, Any] = {}
     owner: dict[str, str] = {}
     changers: dict[str, list[str]] = {}
-    for name in ["base", *[n for n in builtin_math_names() if n != "base"]]:
+    for name in _files_in_merge_order():
         data = read_builtin(name)
         for section in LISTED_SECTIONS:
             for component, definition in (data.get(section) or {}).items():
                 if isinstance(definition, Mapping) and "foreach" in definition:
-                    owner.setdefault(component, f"{name}.yaml")
+                    owner.setdefault(component, name)
                 else:
-                    changers.setdefault(component, []).append(f"{name}.yaml")
+                    changers.setdefault(component, []).append(name)
         merged = merge_math(merged, data)
     return MathDefinition(merged), owner, changers
 
 
+def _files_in_merge_order() -> list[str]:
+    return ["base", *[name for name in builtin_math_names() if name != "base"]]
+
+
 def catalog() -> list[Entry]:
-    """Every component and parameter bound of the shipped math, in file and build order."""
+    """Every component and parameter bound of the shipped math, in file and build order.
+
+    Each component as the file that defines it writes it, with the changes other files make
+    (MILP math narrowing `flow_out_max`, …) listed after its formula.
+    """
     math, owner, changers = shipped_math()
     inputs = set(math.parameters) | set(math.lookups)
     entries: list[Entry] = []
-    kinds = {"variables": "variable", "global_expressions": "expression", "constraints": "constraint"}
+    kinds = {
+        "variables": "variable",
+        "global_expressions": "expression",
+        "constraints": "constraint",
+    }
     for section in LISTED_SECTIONS:
-        for name, definition in math.data[section].items():
-            strings = list(component_strings(f"{section}.{name}", definition))
+        for name, merged in math.data[section].items():
+            defining = owner.get(name, "?")
+            own = (read_builtin(defining).get(section) or {}).get(name, merged)
+            changes = [
+                (file, (read_builtin(file).get(section) or {})[name])
+                for file in changers.get(name, [])
+            ]
+            strings = list(component_strings(f"{section}.{name}", merged))
+            for _, changed in changes:
+                strings += list(component_strings(f"{section}.{name}", changed))
             entries.append(
                 Entry(
                     name=name,
                     kind=kinds[section],
-                    file=owner.get(name, "?"),
-                    changed_by=tuple(f for f in changers.get(name, []) if f != owner.get(name)),
-                    description=" ".join(str(definition.get("description", "")).split()),
-                    foreach=tuple(definition.get("foreach") or ()),
-                    formula=tuple(_formula(definition)),
+                    file=f"{defining}.yaml",
+                    changed_by=tuple(f"{file}.yaml" for file, _ in changes),
+                    description=_one_line(str(own.get("description", ""))),
+                    foreach=tuple(merged.get("foreach") or ()),
+                    formula=tuple(_formula(own))
+                    + tuple(
+                        f"{file}.yaml changes it: {line}"
+                        for file, changed in changes
+                        for line in _formula(changed)
+                    ),
                     parameters=tuple(sorted(_names_read(strings) & inputs)),
                     aliases=tuple(macro_aliases_of(name)),
                 )
@@ -93,32 +117,54 @@ def catalog() -> list[Entry]:
 
 
 def _bounds(math: MathDefinition, owner: Mapping[str, str], inputs: set[str]) -> list[Entry]:
-    """Each variable bound read from a parameter, switchable by that parameter's name."""
-    found = []
-    for variable, definition in math.data["variables"].items():
-        foreach = tuple(definition.get("foreach") or ())
-        for side, sign in (("min", ">="), ("max", "<=")):
-            parameter = (definition.get("bounds") or {}).get(side)
-            if not isinstance(parameter, str) or parameter not in inputs or "techs" not in foreach:
-                continue
-            found.append(
-                Entry(
-                    name=parameter,
-                    kind="bound",
-                    file=owner.get(variable, "?"),
-                    changed_by=(),
-                    description=f"The {'lower' if side == 'min' else 'upper'} bound of "
-                    f"`{variable}`: " + " ".join(str(math.parameters[parameter].get("description", "")).split()),
-                    foreach=foreach,
-                    formula=(f"{variable} {sign} {parameter}",),
-                    parameters=(parameter,),
-                    aliases=tuple(macro_aliases_of(parameter)),
-                )
-            )
-    return found
+    """Each variable bound read from a parameter, switchable by that parameter's name.
+
+    Taken file by file: an extension may replace a bound (MILP math turns `flow_cap_min` into
+    a constraint), and the bound is still there wherever that extension is not loaded.
+    """
+    found: dict[str, Entry] = {}
+    for file in _files_in_merge_order():
+        for variable, own in (read_builtin(file).get("variables") or {}).items():
+            definition = math.data["variables"].get(variable, own)
+            foreach = tuple(definition.get("foreach") or ())
+            for side, sign in (("min", ">="), ("max", "<=")):
+                parameter = (own.get("bounds") or {}).get(side)
+                if isinstance(parameter, str) and parameter in inputs and "techs" in foreach:
+                    found.setdefault(
+                        parameter, _bound_entry(math, owner, variable, side, sign, parameter)
+                    )
+    return list(found.values())
+
+
+def _bound_entry(
+    math: MathDefinition,
+    owner: Mapping[str, str],
+    variable: str,
+    side: str,
+    sign: str,
+    parameter: str,
+) -> Entry:
+    definition = math.data["variables"][variable]
+    foreach = tuple(definition.get("foreach") or ())
+    return Entry(
+        name=parameter,
+        kind="bound",
+        file=owner.get(variable, "?"),
+        changed_by=(),
+        description=f"The {'lower' if side == 'min' else 'upper'} bound of `{variable}`: "
+        + " ".join(str(math.parameters[parameter].get("description", "")).split()),
+        foreach=foreach,
+        formula=(f"{variable} {sign} {parameter}",),
+        parameters=(parameter,),
+        aliases=tuple(macro_aliases_of(parameter)),
+    )
 
 
 def _formula(definition: Mapping[str, Any]) -> Iterable[str]:
+    if definition.get("active") is False:
+        yield "active: false"
+    if isinstance(definition.get("domain_where"), str):
+        yield f"whole numbers where {_one_line(definition['domain_where'])}"
     if isinstance(definition.get("where"), str):
         yield f"where {_one_line(definition['where'])}"
     for equation in definition.get("equations") or []:
@@ -168,6 +214,7 @@ def components_switched_by(name: str) -> tuple[str, ...]:
 
 def as_text(entries: Iterable[Entry]) -> str:
     """A short table for the terminal: name, kind, file, Macro's names, parameters."""
+    entries = list(entries)
     rows = [("component", "kind", "file", "Macro's names", "parameters")]
     for entry in entries:
         rows.append(
@@ -188,6 +235,7 @@ def as_text(entries: Iterable[Entry]) -> str:
 
 def as_markdown(entries: Iterable[Entry]) -> str:
     """The docs page: every component with its formula, parameters, Macro's names and switch."""
+    entries = list(entries)
     lines = [
         "# Math components",
         "",
@@ -209,7 +257,10 @@ def as_markdown(entries: Iterable[Entry]) -> str:
 
 
 def _files(entries: Iterable[Entry]) -> list[str]:
-    return list(dict.fromkeys(entry.file for entry in entries))
+    """The files the entries come from, in merge order (base first)."""
+    order = [f"{name}.yaml" for name in _files_in_merge_order()]
+    present = {entry.file for entry in entries}
+    return [file for file in order if file in present] + sorted(present - set(order))
 
 
 def _markdown_entry(entry: Entry) -> list[str]:
@@ -222,7 +273,11 @@ def _markdown_entry(entry: Entry) -> list[str]:
     lines.append(f"- Macro's names: {', '.join(f'`{a}`' for a in entry.aliases) or '-'}")
     lines.append(
         "- switch: "
-        + (f"`switches: {{{entry.name}: false}}` on a tech" if entry.switchable else "none (not per tech)")
+        + (
+            f"`switches: {{{entry.name}: false}}` on a tech"
+            if entry.switchable
+            else "none (not per tech)"
+        )
     )
     if entry.formula:
         lines += ["", "```", *entry.formula, "```"]

@@ -27,7 +27,9 @@ def rename_aliases(definitions: ParameterDefinitions, problems: ProblemCollector
     """Move every alias's definitions to esmflow's name, in place; clashes are problems."""
     for alias in [name for name in definitions.names() if name in MACRO_NAMES]:
         target = MACRO_NAMES[alias]
-        records = [_converted_record(record, target) for record in definitions.records.pop(alias, [])]
+        records = [
+            _converted_record(record, target) for record in definitions.records.pop(alias, [])
+        ]
         tables = [_converted_table(table, target) for table in definitions.tables.pop(alias, [])]
         _report_clashes(alias, target.name, records, tables, definitions, problems)
         definitions.records[target.name].extend(records)
@@ -48,7 +50,9 @@ def rename_aliases(definitions: ParameterDefinitions, problems: ProblemCollector
 def _converted_record(record: Record, target: Alias) -> Record:
     if not target.inverse:
         return record
-    return Record(record.rank, record.dims, record.labels, _reciprocal(record.value), record.key_path)
+    return Record(
+        record.rank, record.dims, record.labels, _reciprocal(record.value), record.key_path
+    )
 
 
 def _converted_table(table: TableSeries, target: Alias) -> TableSeries:
@@ -60,17 +64,16 @@ def _converted_table(table: TableSeries, target: Alias) -> TableSeries:
 
 
 def _reciprocal(value: Any) -> Any:
-    """1 / value for a number (a zero duration, "no limit" in Macro, becomes .inf: no limit)."""
+    """1 / value for a number; a zero duration, Macro's "no limit", is left unset (None)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return value  # not a number: the numeric checks report it under its written key path
-    return np.inf if number == 0 else 1 / number
+    return None if number == 0 else 1 / number
 
 
 def _reciprocals(numbers: pd.Series) -> pd.Series:
-    with np.errstate(divide="ignore"):
-        return 1 / numbers
+    return 1 / numbers.where(numbers != 0)
 
 
 def _report_clashes(
@@ -82,7 +85,10 @@ def _report_clashes(
     problems: ProblemCollector,
 ) -> None:
     """An alias and esmflow's name set at the same place to different values."""
-    ours = {(record.rank, record.dims, record.labels): record for record in definitions.records.get(name, [])}
+    ours = {
+        (record.rank, record.dims, record.labels): record
+        for record in definitions.records.get(name, [])
+    }
     for record in records:
         same_place = ours.get((record.rank, record.dims, record.labels))
         if same_place is not None and not _same(same_place.value, record.value):

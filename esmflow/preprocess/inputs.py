@@ -59,7 +59,6 @@ from esmflow.preprocess.techs_nodes import (
     build_layout,
 )
 from esmflow.preprocess.templates import resolve_templates
-from esmflow.preprocess.windows import check_windows
 from esmflow.preprocess.time import (
     add_time_parameters,
     check_table_times,
@@ -67,6 +66,7 @@ from esmflow.preprocess.time import (
     resample_time,
     subset_time,
 )
+from esmflow.preprocess.windows import check_windows
 
 DEFINITION_DIMS = ("nodes", "techs", "carriers")  # dims of the "is defined here" matrix
 

@@ -26,10 +26,10 @@ import xarray as xr
 
 from esmflow.errors import ProblemCollector, closest_name
 from esmflow.math.catalog import components_switched_by, shipped_math, switch_names
+from esmflow.math.engine import tree
 from esmflow.math.engine.existence import component_existence
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.masks import SWITCH_DIM, SWITCHES
-from esmflow.math.engine import tree
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 from esmflow.preprocess.techs_nodes import Layout
@@ -85,7 +85,10 @@ def _read(
         key_path = f"{place}.{SWITCHES_KEY}.{name}"
         if not isinstance(value, bool | np.bool_):
             problems.add(
-                "A switch is true or false", key_path=key_path, expected="true or false", got=repr(value)
+                "A switch is true or false",
+                key_path=key_path,
+                expected="true or false",
+                got=repr(value),
             )
             continue
         switches.append(Switch(tech, node, str(name), bool(value), key_path))
@@ -108,7 +111,7 @@ def check_switch_names(
                 got=switch.name,
                 closest=closest_name(switch.name, known),
             )
-    for (tech, node), components in _by_place(switches).items():
+    for components in _by_place(switches).values():
         for component, values in components.items():
             if len({on for on, _ in values}) > 1:
                 problems.add(

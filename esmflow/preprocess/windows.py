@@ -26,10 +26,14 @@ def check_windows(inputs: xr.Dataset, problems: ProblemCollector) -> None:
             continue
         places = too_long.where(too_long, drop=True).to_series().index
         for place in list(places)[:5]:
-            labels = dict(zip(too_long.dims, place if isinstance(place, tuple) else (place,), strict=True))
+            labels = dict(
+                zip(too_long.dims, place if isinstance(place, tuple) else (place,), strict=True)
+            )
             value = float(inputs[name].sel(labels))
             where = " at ".join(
-                f"{dim.removesuffix('s')} '{labels[dim]}'" for dim in ("techs", "nodes") if dim in labels
+                f"{dim.removesuffix('s')} '{labels[dim]}'"
+                for dim in ("techs", "nodes")
+                if dim in labels
             )
             problems.add(
                 f"'{name}' of {where} is {value:g} hours, longer than the model's horizon",

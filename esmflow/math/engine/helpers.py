@@ -407,7 +407,9 @@ class _Periods:
 
 def _periods(ctx: Context, period_starts: str) -> _Periods:
     resolution = (
-        ctx.filled("timestep_resolution").broadcast_like(ctx.inputs["timesteps"]).values.astype(float)
+        ctx.filled("timestep_resolution")
+        .broadcast_like(ctx.inputs["timesteps"])
+        .values.astype(float)
     )
     count = len(resolution)
     starts_at = np.zeros(count, dtype=bool)
