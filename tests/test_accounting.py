@@ -6,13 +6,16 @@ The tiny loader model (tests/data/loader/tiny) is changed one key at a time thro
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
 
 from esmflow.errors import ModelError, ModelWarning
 from esmflow.io.read_model import read_model
+from esmflow.io.yaml_files import read_yaml_file
 from esmflow.math.schema import MathDefinition
+from esmflow.preprocess.accounting import STRUCTURAL_KEYS
 from esmflow.preprocess.inputs import prepare_inputs
 
 TINY = Path(__file__).parent / "data" / "loader" / "tiny" / "model.yaml"
@@ -161,3 +164,49 @@ def test_a_calliope_06_model_is_recognised(tmp_path: Path) -> None:
         assert f"techs.ccgt.{key}" in message
     assert "An indexed parameter needs" not in message  # not reported again in stranger words
     assert message.startswith("5 problems")
+
+
+def _override_names(model_file: Path) -> list[str]:
+    """Every override and scenario a model file (or a file it imports) defines."""
+    names: list[str] = []
+    pending = [model_file]
+    while pending:
+        path = pending.pop()
+        data = read_yaml_file(path)
+        names += [*(data.get("overrides") or {}), *(data.get("scenarios") or {})]
+        imports = data.get("import") or []
+        pending += [
+            path.parent / entry for entry in ([imports] if isinstance(imports, str) else imports)
+        ]
+    return names
+
+
+ROOT = Path(__file__).resolve().parents[1]
+OUR_MODELS = sorted(
+    [*ROOT.glob("examples/*/model.yaml"), *(ROOT / "tests" / "data").rglob("model.yaml")]
+)
+RUNS = [(path, name) for path in OUR_MODELS for name in [None, *_override_names(path)]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("model_file", "override"),
+    RUNS,
+    ids=[f"{path.parent.relative_to(ROOT)}:{name or 'base'}" for path, name in RUNS],
+)
+def test_nothing_in_our_models_is_ignored_without_a_word(
+    model_file: Path, override: str | None
+) -> None:
+    """Every input of every example and test model (each override and scenario too) is read by
+    the model's active math, or was named in a warning (an error stops the load outright)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            inputs = prepare_inputs(read_model(model_file, [override] if override else []))
+        except ModelError:
+            return  # refused outright, with its reasons: nothing silently ignored
+    warned = " ".join(str(w.message) for w in caught if issubclass(w.category, ModelWarning))
+    math = MathDefinition.from_inputs(inputs)
+    read = math.known_names() | STRUCTURAL_KEYS | {"timestep_resolution", "timestep_weights"}
+    silent = [name for name in inputs.data_vars if name not in read and f"'{name}'" not in warned]
+    assert not silent, f"read by no math and named in no warning: {silent}"
