@@ -82,6 +82,9 @@ def burning(**battery_params) -> dict:
         # limit on the flows does not change this optimum; no balance frees the battery of its
         # store: it delivers 10 from nothing
         ({"switches": {"StorageCapacityConstraint": False}}, 0),
+        # a minimum level of 30 % (Macro's min_storage_level): 7 kWh movable, the peaker 3: 30
+        ({"min_storage_level": 0.3}, 30),
+        ({"min_storage_level": 0.3, "switches": {"MinStorageLevelConstraint": False}}, 0),
         ({"storage_level_max_relative": 0.6, "switches": {"BalanceConstraint": False}}, 0),
     ],
 )

@@ -213,22 +213,23 @@ def components_switched_by(name: str) -> tuple[str, ...]:
 
 
 def as_text(entries: Iterable[Entry]) -> str:
-    """A short table for the terminal: name, kind, file, Macro's names, parameters."""
+    """A table for the terminal: name, kind, file, switch, Macro's names, parameters."""
     entries = list(entries)
-    rows = [("component", "kind", "file", "Macro's names", "parameters")]
+    rows = [("component", "kind", "file", "switch", "Macro's names", "parameters")]
     for entry in entries:
         rows.append(
             (
                 entry.name,
                 entry.kind,
                 entry.file,
+                "per tech" if entry.switchable else "-",
                 ", ".join(entry.aliases) or "-",
                 ", ".join(entry.parameters) or "-",
             )
         )
-    widths = [max(len(row[i]) for row in rows[:]) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join(
-        "  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row))
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]])
         for row in rows
     )
 
