@@ -65,8 +65,13 @@ def two_nodes(gas_at_b: dict | None = None, **gas_params) -> dict:
         (two_nodes(switches={"MinFlowConstraint": False}), 2 * WITHOUT_MINIMUM),
         # forcing on what applies anyway changes nothing
         (two_nodes(switches={"flow_out_min": True}), 2 * WITH_MINIMUM),
+        # a node turns off what the tech forces on: not an error there
+        (
+            two_nodes({"switches": {"flow_out_min": False}}, switches={"flow_out_min": True}),
+            WITH_MINIMUM + WITHOUT_MINIMUM,
+        ),
     ],
-    ids=["none", "tech", "one_node", "node_wins", "macro_name", "forced_on"],
+    ids=["none", "tech", "one_node", "node_wins", "macro_name", "forced_on", "node_off"],
 )
 def test_switches_per_tech_and_node(tmp_path, definition, expected):
     assert objective(solve_model(tmp_path, definition)) == pytest.approx(expected)

@@ -175,7 +175,9 @@ def check_forced_switches(
         at = {"techs": switch.tech} | ({"nodes": switch.node} if switch.node else {})
         if switch.tech not in inputs["techs"].values:
             continue
-        missing = (active & ~applies.broadcast_like(active)).sel(at)
+        # a node that turns all of them off again is not held to the tech's `true`
+        still_on = (inputs[SWITCHES].sel({SWITCH_DIM: list(components)}) != 0).any(SWITCH_DIM)
+        missing = (active & still_on & ~applies.broadcast_like(active)).sel(at)
         if bool(missing.any()):
             nodes = [str(n) for n in np.atleast_1d(missing["nodes"].values[missing.values])]
             problems.add(
