@@ -35,12 +35,7 @@ def _prepare(values: dict[str, object]):
         ("techs.gas_plant.resource_area_max", 5, r"0\.6's name.*'area_use_max'"),
         ("techs.gas_plant.units_max", 2, r"0\.6's name.*'purchased_units_max'"),
         ("techs.gas_plant.energy_cap_min_use", 0.2, r"0\.6's name.*'flow_out_min_relative'"),
-        # Macro's names → esmflow's
-        ("techs.gas_plant.min_flow_fraction", 0.4, r"Macro's name.*'flow_out_min_relative'"),
-        ("techs.gas_plant.ramp_up_fraction", 0.4, r"Macro's name.*'flow_ramping_up'"),
         # features the specification names that are not built yet
-        ("techs.gas_plant.must_run", True, r"Macro.*not support yet"),
-        ("techs.gas_plant.min_up_time", 4, r"Macro.*not support yet"),
         ("techs.gas_plant.carrier_out_2", "heat", r"carrier tiers.*not support yet"),
         ("techs.gas_plant.capacity_factor_max", 0.5, r"dropped.*not support yet"),
         ("nodes.A.reserve_margin", 0.1, r"dropped.*not support yet"),
@@ -68,6 +63,35 @@ def test_a_parameter_no_math_reads_is_an_error_that_says_why(
 )
 def test_milp_names_load_the_milp_math(values: dict[str, object], variable: str) -> None:
     assert variable in MathDefinition.from_inputs(_prepare(values)).variables
+
+
+@pytest.mark.parametrize(
+    ("values", "variable"),
+    [
+        ({"techs.gas_plant.must_run": True}, None),
+        (
+            {"techs.gas_plant.min_up_time": 4, "techs.gas_plant.flow_cap_per_unit": 5},
+            "started_units",
+        ),
+        ({"techs.gas_plant.spill": False}, "storage_spilled"),
+    ],
+)
+def test_macro_parameters_load_their_math(values: dict[str, object], variable: str | None) -> None:
+    math = MathDefinition.from_inputs(_prepare(values))
+    assert variable is None or variable in math.variables
+    assert set(values) <= {f"techs.gas_plant.{name}" for name in math.known_names()}
+
+
+def test_macro_names_are_read_as_esmflow_names(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="esmflow.preprocess.aliases")
+    inputs = _prepare(
+        {"techs.gas_plant.min_flow_fraction": 0.4, "techs.gas_plant.storage_max_duration": 4}
+    )
+    assert inputs["flow_out_min_relative"].sel(techs="gas_plant").item() == 0.4
+    assert inputs["flow_cap_per_storage_cap_min"].sel(techs="gas_plant").item() == 0.25
+    assert "min_flow_fraction" not in inputs and "storage_max_duration" not in inputs
+    logged = [r.getMessage() for r in caplog.records if "Macro's name" in r.getMessage()]
+    assert len(logged) == 2 and "'min_flow_fraction' is Macro's name" in logged[0]
 
 
 def test_a_name_far_from_every_known_name_warns_and_is_kept() -> None:

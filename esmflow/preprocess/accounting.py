@@ -6,11 +6,13 @@ it sets (top-level sections, tech and node keys, data-table inputs, config keys)
 
 - read by the math that is active (declared by it or named in one of its strings), or
 - an error that says what the modeller meant:
-  a Calliope 0.6 or Macro name (→ esmflow's name), a parameter of a mode that is not on (→ how
+  a Calliope 0.6 name (→ esmflow's name), a parameter of a mode that is not on (→ how
   to switch it on), a parameter of a feature esmflow does not build yet, a decision variable
   given as data, a near miss of a known name (→ the closest one); or
 - a `ModelWarning` naming it and the closest known name (user data that only post-processing
   or the modeller's own scripts read is legitimate, as in Calliope).
+
+Macro's names are not reported here: `aliases.py` has renamed them to esmflow's before.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from esmflow.vocabulary import (
     CALLIOPE06_NAMES,
     CALLIOPE06_TECH_KEYS,
     CALLIOPE06_TOP_LEVEL,
-    MACRO_NAMES,
     planned_feature_of,
 )
 
@@ -188,11 +189,6 @@ def _explain(name: str, results: set[str]) -> tuple[str | None, str | None]:
         return (
             f"'{name}' is Calliope 0.6's name",
             "esmflow's (Calliope 0.7's) name: " + CALLIOPE06_NAMES[name].suggestion(),
-        )
-    if name in MACRO_NAMES:
-        return (
-            f"'{name}' is Macro's name",
-            "esmflow's name: " + MACRO_NAMES[name].suggestion(),
         )
     mode = mode_math_declaring(name)
     if mode is not None:
