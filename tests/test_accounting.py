@@ -118,12 +118,20 @@ def test_config_that_selects_what_esmflow_does_not_do_is_an_error(
         ({"techs.gas_plant.capacity_factor_max": 0.5}, "flow_capacity_factor_max"),
         ({"techs.gas_plant.source_scale": 0.5}, "source_availability_supply"),
         (
-            {"data_definitions.reserve_margin": {"data": 0.1, "index": "power", "dims": "carriers"}},
+            {
+                "data_definitions.reserve_margin": {
+                    "data": 0.1,
+                    "index": "power",
+                    "dims": "carriers",
+                }
+            },
             "reserve_margin_capacity",
         ),
     ],
 )
-def test_calliope_06_constraints_load_their_math(values: dict[str, object], constraint: str) -> None:
+def test_calliope_06_constraints_load_their_math(
+    values: dict[str, object], constraint: str
+) -> None:
     math = MathDefinition.from_inputs(_prepare(values))
     assert constraint in math.constraints
 

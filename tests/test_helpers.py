@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
 import pytest
+import xarray as xr
 
 from esmflow.math.engine import helpers
 from esmflow.math.engine.grammar import parse
@@ -80,3 +82,14 @@ def test_calls_that_do_not_fit_the_declaration(text: str, kind: str, message: st
 def test_unknown_keyword_suggests_the_closest_argument() -> None:
     ((_, _, fields),) = _bound("sum(x, over=techs, ovr=nodes)").problems
     assert fields == {"expected": "array, over", "closest": "over"}
+
+
+def test_is_maximum_takes_the_first_largest_and_nothing_where_all_is_undefined() -> None:
+    values = xr.DataArray(
+        [[1.0, 3.0, 3.0], [np.nan, np.nan, np.nan], [2.0, np.nan, 0.0]],
+        coords={"carriers": ["a", "b", "c"], "timesteps": [0, 1, 2]},
+    )
+    peak = helpers.is_maximum(None, values, over="timesteps")  # type: ignore[arg-type]
+    assert peak.sel(carriers="a").values.tolist() == [False, True, False]  # a tie: the first
+    assert not peak.sel(carriers="b").any()  # undefined throughout: no peak
+    assert peak.sel(carriers="c").values.tolist() == [True, False, False]
