@@ -3,7 +3,9 @@
 Four tables, each a plain dict, read by the checks that account for every key of a model
 (`esmflow.preprocess.accounting`) and, later, by the Calliope 0.6 converter:
 
-- `CALLIOPE06_NAMES`: a Calliope 0.6 tech/cost key → what esmflow (Calliope 0.7 vocabulary) calls it.
+- `CALLIOPE06_NAMES`: a Calliope 0.6 tech/cost key → what esmflow (Calliope 0.7 vocabulary) calls it;
+  `CALLIOPE06_MODEL_SETTINGS` and `CALLIOPE06_GROUP_CONSTRAINTS` do the same for 0.6's `model.*`
+  settings and group constraint names.
 - `MACRO_NAMES`: a Macro (MacroEnergy.jl) attribute → esmflow's parameter, accepted as an alias;
   `MACRO_CONSTRAINTS`: a Macro constraint name → the math components a switch by it names.
 - `PLANNED_FEATURES`: a feature the specification names but esmflow does not build yet → the
@@ -102,6 +104,9 @@ _CONSTRAINTS_06: dict[str, Rename] = {
     ),
     "force_asynchronous_prod_con": _rename("force_async_flow"),
     "storage_cap_per_unit": _rename("storage_cap_per_unit"),
+    "resource_scale": _rename(
+        "source_scale", "sink_scale", note="source_scale for supply techs, sink_scale for demand"
+    ),
 }
 # Cost keys (0.6 `costs.<class>.*`) → cost parameters indexed over `costs`.
 _COSTS_06: dict[str, Rename] = {
@@ -122,6 +127,27 @@ _COSTS_06: dict[str, Rename] = {
 }
 CALLIOPE06_NAMES: dict[str, Rename] = {**_CONSTRAINTS_06}
 CALLIOPE06_COST_NAMES: dict[str, Rename] = dict(_COSTS_06)
+# 0.6 `model.*` settings that are model inputs in esmflow.
+CALLIOPE06_MODEL_SETTINGS: dict[str, Rename] = {
+    "reserve_margin": _rename("reserve_margin", note="in data_definitions, over carriers"),
+    "group_share": _rename("group_constraints", note="a top-level `group_share` is converted"),
+}
+# 0.6 group constraint names (model-format §2.1) → esmflow's; the others keep their name.
+_FORMS = ("min", "max", "equals")
+CALLIOPE06_GROUP_CONSTRAINTS: dict[str, str] = {
+    f"{old}_{form}": f"{new}_{form}"
+    for old, new in (
+        ("carrier_prod_share_per_timestep", "flow_out_share_per_timestep"),
+        ("carrier_prod_share", "flow_out_share"),
+        ("carrier_prod", "flow_out"),
+        ("carrier_con", "flow_in"),  # 0.6 gave consumption as a negative number
+        ("cost_var", "cost_operation_variable"),
+        ("energy_cap_share", "flow_cap_share"),
+        ("energy_cap", "flow_cap"),
+        ("resource_area", "area_use"),
+    )
+    for form in _FORMS
+}
 # Keys that only a Calliope 0.6 model has, at the top level or inside a tech.
 CALLIOPE06_TOP_LEVEL = ("model", "run", "locations", "links", "tech_groups")
 CALLIOPE06_TECH_KEYS = ("essentials", "constraints", "costs")
@@ -226,22 +252,6 @@ def macro_aliases_of(component: str) -> list[str]:
 
 # --- features the specification names that are not built yet ----------------------------------
 PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
-    "group constraints (Calliope 0.6 `group_constraints`)": ("group_constraints",),
-    "carrier tiers and ratios (Calliope 0.6 conversion_plus)": (
-        "carrier_in_2",
-        "carrier_in_3",
-        "carrier_out_2",
-        "carrier_out_3",
-        "primary_carrier_in",
-        "primary_carrier_out",
-        "carrier_ratios",
-    ),
-    "Calliope 0.6 constraints that 0.7 dropped": (
-        "reserve_margin",
-        "capacity_factor_min",
-        "capacity_factor_max",
-        "resource_scale",
-    ),
     "storage across representative periods (time clustering)": (
         "long_duration_storage",
         "storage_inter_cluster",

@@ -36,9 +36,9 @@ def _prepare(values: dict[str, object]):
         ("techs.gas_plant.units_max", 2, r"0\.6's name.*'purchased_units_max'"),
         ("techs.gas_plant.energy_cap_min_use", 0.2, r"0\.6's name.*'flow_out_min_relative'"),
         # features the specification names that are not built yet
-        ("techs.gas_plant.carrier_out_2", "heat", r"carrier tiers.*not support yet"),
-        ("techs.gas_plant.capacity_factor_max", 0.5, r"dropped.*not support yet"),
-        ("nodes.A.reserve_margin", 0.1, r"dropped.*not support yet"),
+        ("techs.gas_plant.resource_scale", 2, r"0\.6's name.*'source_scale'"),
+        # carrier tiers belong to conversion techs
+        ("techs.gas_plant.carrier_out_2", "heat", r"Carrier tiers are for conversion techs"),
         ("techs.gas_plant.spores_score", 1, r"SPORES.*not support yet"),
         # a decision variable given as data
         ("techs.gas_plant.flow_cap", 5, r"'flow_cap' is a decision variable.*flow_cap_max"),
@@ -138,10 +138,29 @@ def test_config_that_selects_what_esmflow_does_not_do_is_an_error(
         _prepare({key: value})
 
 
-def test_group_constraints_are_not_silently_ignored() -> None:
-    groups = {"g": {"techs": ["gas_plant"], "flow_cap_max": 5}}
-    with pytest.raises(ModelError, match=r"(?s)group_constraints.*not support yet"):
-        _prepare({"group_constraints": groups})
+@pytest.mark.parametrize(
+    ("values", "constraint"),
+    [
+        ({"group_constraints": {"g": {"flow_cap_max": 5}}}, "group_flow_cap_max"),
+        ({"techs.gas_plant.capacity_factor_max": 0.5}, "flow_capacity_factor_max"),
+        ({"techs.gas_plant.source_scale": 0.5}, "source_availability_supply"),
+        (
+            {
+                "data_definitions.reserve_margin": {
+                    "data": 0.1,
+                    "index": "power",
+                    "dims": "carriers",
+                }
+            },
+            "reserve_margin_capacity",
+        ),
+    ],
+)
+def test_calliope_06_constraints_load_their_math(
+    values: dict[str, object], constraint: str
+) -> None:
+    math = MathDefinition.from_inputs(_prepare(values))
+    assert constraint in math.constraints
 
 
 def test_a_calliope_06_model_is_recognised(tmp_path: Path) -> None:

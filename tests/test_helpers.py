@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 
 import linopy
+import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
@@ -162,3 +163,14 @@ def test_minimum_and_maximum_of_numbers() -> None:
     variable = linopy.Model().add_variables(lower=0, name="v")
     with pytest.raises(ModelError, match=r"minimum\(\) compares numbers"):
         helpers.minimum(ctx, Term(variable), Term(b))
+
+
+def test_is_maximum_takes_the_first_largest_and_nothing_where_all_is_undefined() -> None:
+    values = xr.DataArray(
+        [[1.0, 3.0, 3.0], [np.nan, np.nan, np.nan], [2.0, np.nan, 0.0]],
+        coords={"carriers": ["a", "b", "c"], "timesteps": [0, 1, 2]},
+    )
+    peak = helpers.is_maximum(None, values, over="timesteps")  # type: ignore[arg-type]
+    assert peak.sel(carriers="a").values.tolist() == [False, True, False]  # a tie: the first
+    assert not peak.sel(carriers="b").any()  # undefined throughout: no peak
+    assert peak.sel(carriers="c").values.tolist() == [True, False, False]

@@ -33,6 +33,11 @@ from esmflow.preprocess.accounting import (
     drop_foreign_tech_keys,
 )
 from esmflow.preprocess.aliases import rename_aliases
+from esmflow.preprocess.carrier_tiers import (
+    add_tier_carriers,
+    complete_carrier_tiers,
+    normalise_carrier_ratios,
+)
 from esmflow.preprocess.checks import (
     attach_files,
     check_definitions,
@@ -41,6 +46,7 @@ from esmflow.preprocess.checks import (
 )
 from esmflow.preprocess.config import resolve_config
 from esmflow.preprocess.data_tables import load_data_tables
+from esmflow.preprocess.group_constraints import add_group_constraints
 from esmflow.preprocess.label_checks import check_labels, warn_ignored_data
 from esmflow.preprocess.model_math import load_model_math, pivot_dims, resample_methods
 from esmflow.preprocess.parameters import ParameterDefinitions
@@ -108,6 +114,7 @@ def _build_inputs(definition: ModelDefinition, checked: _CheckedDefinition) -> x
     init = checked.config["init"]
     inputs = _combine(checked.definitions, checked.layout, checked.kinds)
     inputs = with_switches(inputs, checked.switches)
+    inputs = complete_carrier_tiers(inputs)
     inputs = _apply_active(inputs, checked.layout)
     retain_inactive = bool(init.get("retain_inactive"))
     if not retain_inactive:
@@ -145,6 +152,7 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     check_top_level_keys(model, problems)
     account_for_top_level(model, problems)
     model = drop_foreign_tech_keys(model, problems)
+    model = normalise_carrier_ratios(model, problems)
     config = resolve_config(model.get("config"), problems)
     account_for_config(model.get("config"), problems)
     init = config["init"]
@@ -163,6 +171,8 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     data_definitions = model.get("data_definitions") or {}
     add_yaml_definitions(definitions, layout, data_definitions, pivots, broadcast, problems)
     rename_aliases(definitions, problems)
+    add_tier_carriers(definitions, problems)
+    add_group_constraints(model, layout, definitions, problems)
     # the data known, load the math again with the extensions it switches on (cached)
     defined = frozenset(definitions.names())
     math, math_text = load_model_math(init, definition.path.parent, files, problems, defined)

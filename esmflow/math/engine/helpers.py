@@ -2,9 +2,10 @@
 
 Every helper of Calliope 0.7.0 (`backend/helper_functions.py`) with the same meaning and
 argument names, plus `defined` (where) and `default_if_empty` (expression) from later Calliope
-versions. `HELPERS` is a plain dict from name to `Helper`, the one declaration of a helper: the
-kind of each argument, and the function that runs in `where` strings and the one that runs in
-`expression` strings (a helper without one is not allowed in that kind of string).
+versions, and esmflow's `is_maximum` (where: the peak item along a dimension). `HELPERS` is a
+plain dict from name to `Helper`, the one declaration of a helper: the kind of each argument,
+and the function that runs in `where` strings and the one that runs in `expression` strings (a
+helper without one is not allowed in that kind of string).
 
 The evaluators (where.py, expression.py) evaluate every argument by its kind and call the
 function with the values; resolve.py checks the names in the arguments by the same kinds before
@@ -239,6 +240,20 @@ def defined(
         present = present.any(reduce_over) if how == "any" else present.all(reduce_over)
         result = result & present
     return result
+
+
+def is_maximum(ctx: Context, array: Any, over: str) -> xr.DataArray:
+    """`is_maximum(x, over=timesteps)`: True at the item of `over` where x is largest.
+
+    Per item of x's other dims; on a tie the first such item (as pandas' `idxmax`), and
+    nowhere where x is undefined (NaN) throughout, e.g. the peak-demand timestep per carrier.
+    """
+    array = xr.DataArray(array)
+    if over not in array.dims:
+        raise ctx.error(f"is_maximum(): the values are not indexed over '{over}'")
+    first_largest = array.fillna(-np.inf).argmax(over)  # (other dims): a position along `over`
+    positions = xr.DataArray(np.arange(array.sizes[over]), coords={over: array[over]})
+    return (positions == first_largest) & array.notnull().any(over)
 
 
 # --- in expression strings ---------------------------------------------------------------
@@ -553,4 +568,5 @@ HELPERS: dict[str, Helper] = {
     ),
     "minimum": Helper(args=(("first", "array"), ("second", "array")), expression=minimum),
     "maximum": Helper(args=(("first", "array"), ("second", "array")), expression=maximum),
+    "is_maximum": Helper(args=(("array", "array"),), kwargs=(("over", "dim"),), where=is_maximum),
 }
