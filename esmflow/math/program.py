@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import linopy
+import numpy as np
 import xarray as xr
 
 from esmflow.errors import ModelError
@@ -91,6 +92,39 @@ class Program:
             "objective": self.objective_name,
             "objective_constant": self.objective_constant,
             "expressions": list(self.expressions),
+        }
+
+
+@dataclass
+class ProgramChanges:
+    """Changes to a built program that keep its rows and columns: what a mode does between solves.
+
+    By linopy label, so every backend can apply them to its own copy of the program (HiGHS
+    changes its columns and rows in place). Row bounds are (lower, upper), ±inf for a one-sided
+    row; `coefficients` gives the new value of each (row, column) entry that changed (0 removes
+    it); `objective` is the new objective as a linopy expression, its constant kept aside as
+    in `Program.objective_constant`.
+    """
+
+    column_bounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    row_bounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    coefficients: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    objective: linopy.LinearExpression | None = None
+    objective_constant: float = 0.0
+    sense: str = "min"
+
+    def __bool__(self) -> bool:
+        return (
+            bool(self.column_bounds or self.row_bounds or self.coefficients)
+            or self.objective is not None
+        )
+
+    def count(self) -> dict[str, int]:
+        """How many bounds, right-hand sides and coefficients change (for the log)."""
+        return {
+            "column bounds": sum(len(labels) for labels, _, _ in self.column_bounds),
+            "row bounds": sum(len(labels) for labels, _, _ in self.row_bounds),
+            "coefficients": sum(len(rows) for rows, _, _ in self.coefficients),
         }
 
 
