@@ -6,7 +6,9 @@ workflow's scripts, later stages, read it from here.
 The `build_model` rule writes it with `to_netcdf`, the `solve_model` rule reads it back with
 `from_netcdf`. One file holds both: linopy's own netCDF dataset for the model, with every
 global expression's coefficient/variable/constant arrays added under `expr__<name>__<field>`
-names, and the component register (kind and dims of every component) as a JSON attribute.
+names, every component's mask under `exists__<name>` (what linking the program back to its
+inputs needs, `engine/update.py`), and the component register (kind and dims of every
+component) as a JSON attribute.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from esmflow.io.results_file import atomic_path
 # through arithmetic (the engine fills absences on purpose) and NaN constants are errors.
 LINOPY_SEMANTICS = "v1"
 _EXPRESSION_PREFIX = "expr__"
+_EXISTS_PREFIX = "exists__"
 _FIELDS = ("coeffs", "vars", "const")
 
 
@@ -44,6 +47,8 @@ class Program:
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     objective_name: str | None = None
     objective_constant: float = 0.0  # linopy objectives hold no constant term
+    # every component's mask as the build left it (False: built nowhere), for update.py
+    exists: dict[str, xr.DataArray] = field(default_factory=dict)
 
     def register(self, name: str, kind: str, dims: list[str]) -> None:
         """Record a built component's kind and dims."""
@@ -62,6 +67,8 @@ class Program:
             for name, expression in self.expressions.items():
                 for key, array in _expression_arrays(expression).items():
                     extra[f"{_EXPRESSION_PREFIX}{name}__{key}"] = _unique_dims(array, name)
+            for name, mask in self.exists.items():
+                extra[f"{_EXISTS_PREFIX}{name}"] = mask
             extra.to_netcdf(temporary, mode="a", group="esmflow")
 
     @classmethod
@@ -84,6 +91,11 @@ class Program:
         )
         for name in register["expressions"]:
             program.expressions[name] = _expression_from_arrays(model, extra, name)
+        program.exists = {
+            str(key)[len(_EXISTS_PREFIX) :]: extra[key].astype(bool)
+            for key in extra.data_vars
+            if str(key).startswith(_EXISTS_PREFIX)
+        }
         return program
 
     def _register(self) -> dict[str, Any]:
