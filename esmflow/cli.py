@@ -59,12 +59,12 @@ def solve(args: argparse.Namespace) -> Path:
             "options": parse_assignments(args.option),
             "threads": args.threads,
         },
-        "backend": "highs",
     }
     model = Model.from_yaml(args.model, overrides=settings["overrides"], set=settings["set"])
     out.mkdir(parents=True, exist_ok=True)
     solver = {**settings["solver"], "log_file": str(out / "solver.log")}
     options = SolveOptions.from_model_config(model.config, override=solver)
+    settings["backend"] = options.backend
     results = model.solve(options)
     assert model.solve_result is not None
     package = Path(__file__).resolve().parent
@@ -72,7 +72,7 @@ def solve(args: argparse.Namespace) -> Path:
         provenance_attrs(out.name, settings, code_hash(package), folder=package.parent)
     )
     write_netcdf(results, out / "results.nc")
-    status = {**solve_status(model.solve_result, options, "highs"), "warnings": model.warnings}
+    status = {**solve_status(model.solve_result, options), "warnings": model.warnings}
     write_yaml(status, out / "solve_status.yaml")
     for name, make_table in summaries.TABLES.items():
         write_csv(make_table(results), out / "summaries" / f"{name}.csv", index=False)

@@ -15,7 +15,8 @@ from typing import Any
 import xarray as xr
 
 from esmflow import stage_warnings
-from esmflow.backends.highs import SolveResult, solve_program
+from esmflow.backends.result import SolveResult
+from esmflow.backends.solve import solve
 from esmflow.io.read_model import read_model
 from esmflow.math.engine.build import build_program
 from esmflow.math.program import Program
@@ -101,7 +102,7 @@ class Model:
         assert self.program is not None
         options = options or SolveOptions.from_model_config(self.config)
         with stage_warnings.recording("solve_model") as found:
-            self.solve_result = solve_program(self.program, options, self.inputs, self.math)
+            self.solve_result = solve(self.program, options, self.inputs, self.math)
         self.warnings = stage_warnings.unique([*self.warnings, *found])
         self.results = make_results(self.inputs, self.solve_result)
         self.results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(self.warnings)

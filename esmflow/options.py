@@ -13,6 +13,9 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 SUPPORTED_SOLVERS = ("highs",)
+# The backends esmflow builds for (`esmflow.backends.solve.BACKENDS` maps each to its code).
+BACKENDS = ("highs",)
+DEFAULT_BACKEND = "highs"
 
 
 @dataclass(frozen=True)
@@ -39,21 +42,37 @@ class BuildOptions:
         return cls(config=build)
 
 
+def chosen_backend(model_config: Mapping[str, Any], workflow_backend: str | None = None) -> str:
+    """The backend a run uses: the workflow's choice, else the model file's, else `highs`.
+
+    The workflow scenario's `backend:` wins over the model's `config.build.backend`. The workflow wins for the same reason its `solver` block wins over `config.solve`: the
+    model file says what the model is, the workflow how this run computes it.
+    """
+    if workflow_backend:
+        return str(workflow_backend)
+    build = model_config.get("build") or {}
+    return str(build.get("backend") or DEFAULT_BACKEND)
+
+
 @dataclass(frozen=True)
 class SolveOptions:
-    """Which solver, with which options and threads; where its log goes."""
+    """Which backend and solver, with which options and threads; where its log goes."""
 
     name: str = "highs"
     options: Mapping[str, Any] = field(default_factory=dict)
     threads: int = 1
     log_file: str | None = None
     zero_threshold: float = 1e-10
+    backend: str = DEFAULT_BACKEND
 
     @classmethod
     def from_model_config(
         cls, model_config: Mapping[str, Any], override: Mapping[str, Any] | None = None
     ) -> SolveOptions:
-        """Merge the model's `config.solve` with a workflow `solver` block (which wins)."""
+        """Merge the model's `config.solve` with a workflow `solver` block (which wins).
+
+        `override` may also name the workflow scenario's `backend` (see `chosen_backend`).
+        """
         solve = dict(model_config.get("solve", {}) or {})
         override = dict(override or {})
         asked = str(solve.get("solver", "highs"))
@@ -72,4 +91,5 @@ class SolveOptions:
             threads=int(override.get("threads", 1)),
             log_file=override.get("log_file"),
             zero_threshold=float(solve.get("zero_threshold", 1e-10)),
+            backend=chosen_backend(model_config, override.get("backend")),
         )

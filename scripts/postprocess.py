@@ -9,7 +9,7 @@ import yaml
 from _job import configure_logging, get_job
 
 from esmflow import stage_warnings
-from esmflow.backends.highs import SolveResult
+from esmflow.backends.result import SolveResult
 from esmflow.io.results_file import write_csv, write_netcdf
 from esmflow.postprocess import plots, summaries
 from esmflow.postprocess.provenance import provenance_attrs
@@ -27,6 +27,8 @@ def stored_solve_result(solution: xr.Dataset, status: dict[str, Any]) -> SolveRe
         solver=status.get("solver", "unknown"),
         solver_version=status.get("solver_version", "unknown"),
         wall_time=float(status.get("wall_time_s", float("nan"))),
+        mip_gap=status.get("mip_gap"),
+        backend=status.get("backend", "highs"),
     )
 
 

@@ -14,7 +14,7 @@ import xarray as xr
 from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
 from esmflow import stage_warnings
-from esmflow.backends.highs import solve_program
+from esmflow.backends.solve import solve
 from esmflow.io.results_file import read_netcdf_attributes, write_netcdf, write_yaml
 from esmflow.math.program import Program
 from esmflow.options import SolveOptions
@@ -25,10 +25,17 @@ logger = logging.getLogger(__name__)
 
 
 def solve_options(
-    model_config: dict[str, Any], solver: dict[str, Any], threads: int, log_file: str | None
+    model_config: dict[str, Any],
+    solver: dict[str, Any],
+    threads: int,
+    log_file: str | None,
+    backend: str | None = None,
 ) -> SolveOptions:
-    """The model's `config.solve`, overridden by the scenario's `solver` block and the job's threads."""
-    override = {**solver, "threads": threads, "log_file": log_file}
+    """The model's `config.solve`, overridden by the scenario's `solver` block and the job's threads.
+
+    The scenario's `backend` (if any) wins over the model's `config.build.backend`.
+    """
+    override = {**solver, "threads": threads, "log_file": log_file, "backend": backend}
     return SolveOptions.from_model_config(model_config, override=override)
 
 
@@ -39,13 +46,17 @@ def main(job) -> None:
     earlier = stage_warnings.stored(read_netcdf_attributes(job.input.program, PROGRAM_GROUP))
     with stage(job, "solve_model", earlier) as found:
         options = solve_options(
-            resolved_config(inputs), dict(job.params.solver), job.threads, job.log.get("solver")
+            resolved_config(inputs),
+            dict(job.params.solver),
+            job.threads,
+            job.log.get("solver"),
+            getattr(job.params, "backend", None),
         )
         program = Program.from_netcdf(job.input.program)
-        result = solve_program(program, options, inputs)
+        result = solve(program, options, inputs)
     records = stage_warnings.unique([*earlier, *found])
     write_netcdf(result.solution, job.output.solution)
-    status = {**solve_status(result, options, job.params.backend), "warnings": records}
+    status = {**solve_status(result, options), "warnings": records}
     write_yaml(status, job.output.status)
     logger.info(
         "%s: objective %.10g in %.2f s with %s %s (%d threads); %d warnings",

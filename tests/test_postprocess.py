@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from esmflow.backends.highs import SolveResult
+from esmflow.backends.result import SolveResult
 from esmflow.postprocess import plots, summaries
 from esmflow.postprocess.provenance import git_state, provenance_attrs, provenance_record
 from esmflow.postprocess.results import make_results, zero_threshold

@@ -13,34 +13,178 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import highspy
 import linopy
+import linopy.solvers
 import numpy as np
 import xarray as xr
 
 from esmflow.backends.diagnosis import explain_infeasible, explain_unbounded
 from esmflow.backends.model_terms import ModelTerms
 from esmflow.backends.numerics import warn_about_numerics
+from esmflow.backends.result import (
+    SOLVED,
+    TIME_LIMIT_FEASIBLE,
+    SolveResult,
+    solution_dataset,
+)
 from esmflow.backends.unbounded import check_unbounded
 from esmflow.errors import ModelError, ModelWarning, closest_name
-from esmflow.math.program import Program
+from esmflow.math.program import Program, ProgramChanges
 from esmflow.math.schema import MathDefinition
 from esmflow.options import SolveOptions
 
 
-@dataclass(frozen=True)
-class SolveResult:
-    """What a solve gives: status, objective, and every variable and global expression's values."""
+class HighsSession:
+    """A program handed to HiGHS once: solved, changed in place, solved again.
 
-    termination: str
-    objective: float
-    solution: xr.Dataset
-    solver: str
-    solver_version: str
-    wall_time: float
+    The matrix goes to HiGHS in one call (linopy's direct interface). `apply` changes column
+    bounds, row bounds, coefficients and costs of the HiGHS model where they are (HiGHS keeps
+    its basis, so the next solve starts from the last one); the rows and columns stay those
+    of the program as built. Rows with an infinite right-hand side stay in (as free rows) so
+    that a later change can give them a finite one.
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        options: SolveOptions,
+        inputs: xr.Dataset | None = None,
+        math: MathDefinition | None = None,
+    ) -> None:
+        if options.name != "highs":
+            raise ModelError(
+                f"Solver '{options.name}' is not available on the HiGHS backend",
+                key_path="solver.name",
+                expected="highs",
+                got=options.name,
+            )
+        self.program = program
+        self.options = options
+        model = program.model
+        self._terms = ModelTerms(model, inputs, math)
+        check_unbounded(model, self._terms)
+        warn_about_numerics(model, self._terms)
+        self.is_mip = bool(len(model.integers) + len(model.binaries))
+        self.has_changed = False  # True once `apply` changed the program HiGHS holds
+        solver_options = {
+            "threads": int(options.threads),
+            "log_to_console": False,
+            **_known_options(options.options),
+        }
+        model.reset_solution()
+        model.constraints.sanitize_zeros()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=FutureWarning)
+            self._solver = linopy.solvers.Solver.from_name(
+                "highs",
+                model=model,
+                io_api="direct",
+                options=solver_options,
+                explicit_coordinate_names=False,
+                set_names=None,
+                log_fn=Path(options.log_file) if options.log_file else None,
+            )
+
+    @property
+    def highs(self) -> highspy.Highs:
+        """The HiGHS model itself."""
+        return self._solver.solver_model
+
+    def solve(self) -> SolveResult:
+        """Run HiGHS; the result, or a ModelError that explains why there is none."""
+        model = self.program.model
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=FutureWarning)
+            result = self._solver.solve()
+        wall_time = time.perf_counter() - start
+        gap = float(self.highs.getInfo().mip_gap) if self.is_mip else None
+        if result.report is not None:
+            result.report.mip_gap = gap  # an LP has no gap (HiGHS reports inf)
+        model.assign_result(result, solver=self._solver)
+        termination = self._termination(str(model.termination_condition))
+        if termination not in SOLVED:
+            iis_strategy = self.options.options.get("iis_strategy")
+            raise ModelError(
+                _diagnose(model, self._terms, str(model.status), termination, iis_strategy)
+            )
+        return SolveResult(
+            termination=termination,
+            objective=float(model.objective.value) + self.program.objective_constant,
+            solution=solution_dataset(self.program, self.options.zero_threshold),
+            solver="highs",
+            solver_version=highs_version(),
+            wall_time=wall_time,
+            mip_gap=gap,
+            backend="highs",
+        )
+
+    def _termination(self, termination: str) -> str:
+        """linopy's termination, with a MIP stopped by its time limit on a solution marked so."""
+        if termination == "time_limit" and self.is_mip and _has_feasible_solution(self.highs):
+            return TIME_LIMIT_FEASIBLE
+        return termination
+
+    def apply(self, changes: ProgramChanges) -> None:
+        """Change bounds, right-hand sides, coefficients and costs of the program HiGHS holds."""
+        if not changes:
+            return
+        model = self.program.model
+        highs = self.highs
+        columns = model.variables.label_index.label_to_pos
+        rows = model.constraints.label_index.label_to_pos
+        for labels, lower, upper in changes.column_bounds:
+            where, (lower, upper) = _positions(columns, labels, lower, upper)
+            highs.changeColsBounds(len(where), where, lower, upper)
+        for labels, lower, upper in changes.row_bounds:
+            where, (lower, upper) = _positions(rows, labels, lower, upper)
+            highs.changeRowsBounds(len(where), where, lower, upper)
+        for row_labels, column_labels, values in changes.coefficients:
+            row_at, col_at = rows[row_labels], columns[column_labels]
+            kept = (row_at >= 0) & (col_at >= 0)
+            # HiGHS changes one entry per call; only entries whose value changed come here
+            for row, column, value in zip(row_at[kept], col_at[kept], values[kept], strict=True):
+                highs.changeCoeff(int(row), int(column), float(value))
+        if changes.objective is not None:
+            self._set_objective(changes)
+        self.has_changed = True
+
+    def _set_objective(self, changes: ProgramChanges) -> None:
+        """Replace every column's cost (and the sense) by those of the new objective."""
+        model = self.program.model
+        model.add_objective(changes.objective, sense=changes.sense, overwrite=True)
+        self.program.objective_constant = changes.objective_constant
+        costs = np.zeros(model.variables.label_index.n_active_vars)
+        columns = model.variables.label_index.label_to_pos
+        labels = changes.objective.vars.values.ravel()
+        coeffs = changes.objective.coeffs.values.ravel()
+        present = labels != -1
+        np.add.at(costs, columns[labels[present]], coeffs[present])
+        self.highs.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
+        sense = highspy.ObjSense.kMaximize if changes.sense == "max" else highspy.ObjSense.kMinimize
+        self.highs.changeObjectiveSense(sense)
+        self._solver.sense = changes.sense
+
+    def close(self) -> None:
+        """Nothing to release: the HiGHS model lives as long as the program (for diagnosis)."""
+
+
+def _positions(
+    index: np.ndarray, labels: np.ndarray, *values: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Labels → HiGHS positions (int32) with their values, for labels HiGHS holds."""
+    at = index[labels]
+    kept = at >= 0
+    return at[kept].astype(np.int32), [np.asarray(v, dtype=float)[kept] for v in values]
+
+
+def _has_feasible_solution(highs: highspy.Highs) -> bool:
+    """HiGHS found a primal feasible solution (kSolutionStatusFeasible)."""
+    return int(highs.getInfo().primal_solution_status) == 2
 
 
 def solve_program(
@@ -49,50 +193,8 @@ def solve_program(
     inputs: xr.Dataset | None = None,
     math: MathDefinition | None = None,
 ) -> SolveResult:
-    """Solve; raise ModelError with a diagnosis unless the optimum was found.
-
-    `inputs` (the model inputs the program was built from) and their `math` (read from the
-    inputs when not given) let the checks and diagnoses name parameters and their values;
-    without inputs they name components only.
-    """
-    if options.name != "highs":
-        raise ModelError(
-            f"Solver '{options.name}' is not available on the HiGHS backend",
-            key_path="solver.name",
-            expected="highs",
-            got=options.name,
-        )
-    model = program.model
-    terms = ModelTerms(model, inputs, math)
-    check_unbounded(model, terms)
-    warn_about_numerics(model, terms)
-    solver_options = {
-        "threads": int(options.threads),
-        "log_to_console": False,
-        **_known_options(options.options),
-    }
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=FutureWarning)
-        status, termination = model.solve(
-            solver_name="highs",
-            io_api="direct",
-            log_fn=options.log_file,
-            progress=False,
-            **solver_options,
-        )
-    wall_time = time.perf_counter() - start
-    if termination != "optimal":
-        iis_strategy = options.options.get("iis_strategy")
-        raise ModelError(_diagnose(model, terms, str(status), str(termination), iis_strategy))
-    return SolveResult(
-        termination="optimal",
-        objective=float(model.objective.value) + program.objective_constant,
-        solution=solution_dataset(program, options.zero_threshold),
-        solver="highs",
-        solver_version=highs_version(),
-        wall_time=wall_time,
-    )
+    """Solve once on HiGHS (one session, one solve); see `esmflow.backends.solve.solve`."""
+    return HighsSession(program, options, inputs, math).solve()
 
 
 def _known_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,26 +227,6 @@ def highs_version() -> str:
     from importlib.metadata import version
 
     return version("highspy")
-
-
-def solution_dataset(program: Program, zero_threshold: float = 0.0) -> xr.Dataset:
-    """Every variable's and global expression's values (NaN where the component does not exist)."""
-    model = program.model
-    arrays: dict[str, xr.DataArray] = {}
-    for name in model.variables:
-        variable = model.variables[name]
-        arrays[name] = variable.solution.where(variable.labels != -1)
-    for name, expression in program.expressions.items():
-        if isinstance(expression, linopy.LinearExpression):
-            present = (expression.vars != -1).any("_term") | expression.const.notnull()
-            values = expression.solution.where(present & expression.const.notnull())
-        else:
-            values = xr.DataArray(expression)
-        arrays[name] = values
-    solution = xr.Dataset(arrays)
-    if zero_threshold > 0:
-        solution = solution.map(lambda a: a.where(~(np.abs(a) < zero_threshold), 0.0))
-    return solution
 
 
 def _diagnose(

@@ -6,7 +6,9 @@ workflow's scripts, later stages, read it from here.
 The `build_model` rule writes it with `to_netcdf`, the `solve_model` rule reads it back with
 `from_netcdf`. One file holds both: linopy's own netCDF dataset for the model, with every
 global expression's coefficient/variable/constant arrays added under `expr__<name>__<field>`
-names, and the component register (kind and dims of every component) as a JSON attribute.
+names, every component's mask under `exists__<name>` (what linking the program back to its
+inputs needs, `engine/update.py`), and the component register (kind and dims of every
+component) as a JSON attribute.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import linopy
+import numpy as np
 import xarray as xr
 
 from esmflow.errors import ModelError
@@ -26,6 +29,7 @@ from esmflow.io.results_file import atomic_path
 # through arithmetic (the engine fills absences on purpose) and NaN constants are errors.
 LINOPY_SEMANTICS = "v1"
 _EXPRESSION_PREFIX = "expr__"
+_EXISTS_PREFIX = "exists__"
 _FIELDS = ("coeffs", "vars", "const")
 
 
@@ -43,6 +47,8 @@ class Program:
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     objective_name: str | None = None
     objective_constant: float = 0.0  # linopy objectives hold no constant term
+    # every component's mask as the build left it (False: built nowhere), for update.py
+    exists: dict[str, xr.DataArray] = field(default_factory=dict)
 
     def register(self, name: str, kind: str, dims: list[str]) -> None:
         """Record a built component's kind and dims."""
@@ -61,6 +67,8 @@ class Program:
             for name, expression in self.expressions.items():
                 for key, array in _expression_arrays(expression).items():
                     extra[f"{_EXPRESSION_PREFIX}{name}__{key}"] = _unique_dims(array, name)
+            for name, mask in self.exists.items():
+                extra[f"{_EXISTS_PREFIX}{name}"] = mask
             extra.to_netcdf(temporary, mode="a", group="esmflow")
 
     @classmethod
@@ -83,6 +91,11 @@ class Program:
         )
         for name in register["expressions"]:
             program.expressions[name] = _expression_from_arrays(model, extra, name)
+        program.exists = {
+            str(key)[len(_EXISTS_PREFIX) :]: extra[key].astype(bool)
+            for key in extra.data_vars
+            if str(key).startswith(_EXISTS_PREFIX)
+        }
         return program
 
     def _register(self) -> dict[str, Any]:
@@ -91,6 +104,39 @@ class Program:
             "objective": self.objective_name,
             "objective_constant": self.objective_constant,
             "expressions": list(self.expressions),
+        }
+
+
+@dataclass
+class ProgramChanges:
+    """Changes to a built program that keep its rows and columns: what a mode does between solves.
+
+    By linopy label, so every backend can apply them to its own copy of the program (HiGHS
+    changes its columns and rows in place). Row bounds are (lower, upper), ±inf for a one-sided
+    row; `coefficients` gives the new value of each (row, column) entry that changed (0 removes
+    it); `objective` is the new objective as a linopy expression, its constant kept aside as
+    in `Program.objective_constant`.
+    """
+
+    column_bounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    row_bounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    coefficients: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    objective: linopy.LinearExpression | None = None
+    objective_constant: float = 0.0
+    sense: str = "min"
+
+    def __bool__(self) -> bool:
+        return (
+            bool(self.column_bounds or self.row_bounds or self.coefficients)
+            or self.objective is not None
+        )
+
+    def count(self) -> dict[str, int]:
+        """How many bounds, right-hand sides and coefficients change (for the log)."""
+        return {
+            "column bounds": sum(len(labels) for labels, _, _ in self.column_bounds),
+            "row bounds": sum(len(labels) for labels, _, _ in self.row_bounds),
+            "coefficients": sum(len(rows) for rows, _, _ in self.coefficients),
         }
 
 

@@ -12,15 +12,18 @@ from typing import Any
 
 import xarray as xr
 
-from esmflow.backends.highs import SolveResult
+from esmflow.backends.result import (
+    DEFAULT_ZERO_THRESHOLD,
+    SolveResult,
+    gap_text,
+    without_round_off,
+)
 from esmflow.math.engine.postprocessed import evaluate_postprocessed
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions, SolveOptions
 from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_ZERO_THRESHOLD = 1e-10
 
 
 def zero_threshold(inputs: xr.Dataset) -> float:
@@ -31,18 +34,9 @@ def zero_threshold(inputs: xr.Dataset) -> float:
     return float(solve.get("zero_threshold", DEFAULT_ZERO_THRESHOLD))
 
 
-def clean_solution(solution: xr.Dataset, threshold: float) -> xr.Dataset:
-    """Set values closer to zero than `threshold` to exactly zero (solver round-off, not decisions)."""
-    cleaned = solution.copy()
-    for name, values in solution.data_vars.items():
-        if values.dtype.kind == "f":
-            cleaned[name] = values.where(abs(values) >= threshold, 0.0).where(values.notnull())
-    return cleaned
-
-
 def make_results(inputs: xr.Dataset, solve_result: SolveResult) -> xr.Dataset:
     """Inputs plus solved variables/expressions (zero_threshold applied) plus status attrs."""
-    solution = clean_solution(solve_result.solution, zero_threshold(inputs))
+    solution = without_round_off(solve_result.solution, zero_threshold(inputs))
     solution = solution.merge(_postprocessed(inputs, solution))
     clashes = sorted(set(solution.data_vars) & set(inputs.data_vars))
     if clashes:
@@ -56,6 +50,8 @@ def make_results(inputs: xr.Dataset, solve_result: SolveResult) -> xr.Dataset:
         solver=str(solve_result.solver),
         solver_version=str(solve_result.solver_version),
         solve_wall_time=float(solve_result.wall_time),
+        backend=str(solve_result.backend),
+        mip_gap=gap_text(solve_result.mip_gap),
     )
     return results
 
@@ -68,15 +64,21 @@ def _postprocessed(inputs: xr.Dataset, solution: xr.Dataset) -> xr.Dataset:
     return evaluate_postprocessed(inputs, MathDefinition.from_inputs(inputs), solution, options)
 
 
-def solve_status(result: SolveResult, options: SolveOptions, backend: str) -> dict[str, Any]:
-    """What `solve_status.yaml` holds: the outcome first, then how it was obtained."""
+def solve_status(result: SolveResult, options: SolveOptions) -> dict[str, Any]:
+    """What `solve_status.yaml` holds: the outcome first, then how it was obtained.
+
+    `mip_gap` is the relative gap reached by a mixed-integer program (null for an LP, which has
+    none; `problem_type` says which).
+    """
     return {
         "termination": str(result.termination),
         "objective": float(result.objective),
+        "problem_type": "MILP" if result.is_mip else "LP",
+        "mip_gap": None if result.mip_gap is None else float(result.mip_gap),
         "solver": str(result.solver),
         "solver_version": str(result.solver_version),
         "solver_options": dict(options.options),
         "threads": int(options.threads),
-        "backend": backend,
+        "backend": str(result.backend),
         "wall_time_s": round(float(result.wall_time), 3),
     }

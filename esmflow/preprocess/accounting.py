@@ -23,6 +23,7 @@ from typing import Any
 
 from esmflow.errors import ModelWarning, ProblemCollector, closest_name
 from esmflow.math.schema import MathDefinition, mode_math_declaring
+from esmflow.options import BACKENDS
 from esmflow.preprocess.parameters import ParameterDefinitions
 from esmflow.vocabulary import (
     CALLIOPE06_NAMES,
@@ -109,11 +110,13 @@ def account_for_config(config: Any, problems: ProblemCollector) -> None:
     build = config.get("build") if isinstance(config.get("build"), Mapping) else {}
     solve = config.get("solve") if isinstance(config.get("solve"), Mapping) else {}
     backend = build.get("backend")
-    if backend is not None and str(backend) != "highs":
+    if backend is not None and str(backend) not in BACKENDS:
         problems.add(
-            f"The '{backend}' backend is not supported yet; esmflow builds for HiGHS only",
+            f"The '{backend}' backend is not supported yet; esmflow builds for "
+            + ", ".join(BACKENDS)
+            + " only",
             key_path="config.build.backend",
-            expected="highs (or leave it out)",
+            expected=" or ".join(BACKENDS) + " (or leave it out)",
             got=str(backend),
         )
     if init.get("time_cluster") is not None:

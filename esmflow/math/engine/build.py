@@ -74,7 +74,11 @@ SPARSE_CONSTRAINTS = True
 
 
 def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Program:
-    """Evaluate every active component's `where` and `expression` over whole arrays into a Program."""
+    """Evaluate every active component's `where` and `expression` over whole arrays into a Program.
+
+    The program keeps every component's mask (`Program.exists`), so that it can be linked
+    back to its inputs later (update.py) without building again.
+    """
     ctx = make_context(inputs, math, options)
     check_math(math, ctx)
     run_checks(math, ctx)
@@ -96,6 +100,7 @@ def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOption
         for name, definition in in_build_order(math.constraints):
             _add_constraint(model, program, name, definition, ctx)
         _add_objective(model, program, objective, math.objectives[objective], ctx)
+    program.exists = dict(ctx.exists)
     return program
 
 
@@ -123,16 +128,12 @@ def _chosen_objective(math: MathDefinition, options: BuildOptions) -> str:
 def _add_variable(
     model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
 ) -> Context:
-    mask = component_mask("variables", name, definition, ctx)
-    if exists_nowhere(mask, definition):
+    found = variable_bounds(name, definition, ctx)
+    if found is None:
         return replace(ctx, exists={**ctx.exists, name: xr.DataArray(False)})
-    bounds = definition.get("bounds") or {}
-    lower = _bound(bounds.get("min", 0), -np.inf, mask, f"variables.{name}.bounds.min", ctx)
-    upper = _bound(bounds.get("max", np.inf), np.inf, mask, f"variables.{name}.bounds.max", ctx)
+    mask, lower, upper = found
     domain = str(definition.get("domain", "real"))
     whole = _whole_entries(name, definition, mask, ctx) if domain != "real" else None
-    if not mask.dims:  # a scalar variable
-        mask = mask.expand_dims({"_scalar": [0]}).squeeze("_scalar", drop=True)
     variable = model.add_variables(
         lower=lower,
         upper=upper,
@@ -190,6 +191,21 @@ def _tie_to_whole_numbers(
     model.add_constraints(variable - twin == 0, name=f"{name}__whole", mask=whole)
 
 
+def variable_bounds(
+    name: str, definition: Mapping[str, Any], ctx: Context
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray] | None:
+    """A variable's mask and its lower and upper bounds on it; None where it exists nowhere."""
+    mask = component_mask("variables", name, definition, ctx)
+    if exists_nowhere(mask, definition):
+        return None
+    bounds = definition.get("bounds") or {}
+    lower = _bound(bounds.get("min", 0), -np.inf, mask, f"variables.{name}.bounds.min", ctx)
+    upper = _bound(bounds.get("max", np.inf), np.inf, mask, f"variables.{name}.bounds.max", ctx)
+    if not mask.dims:  # a scalar variable
+        mask = mask.expand_dims({"_scalar": [0]}).squeeze("_scalar", drop=True)
+    return mask, lower, upper
+
+
 def _bound(
     spec: Any, unbounded: float, mask: xr.DataArray, key_path: str, ctx: Context
 ) -> xr.DataArray:
@@ -210,9 +226,23 @@ def _bound(
 def _add_global_expression(
     program: Program, name: str, definition: Mapping[str, Any], ctx: Context
 ) -> Context:
+    combined, exists = global_expression_data(name, definition, ctx)
+    if combined is None:  # built nowhere: later references read its default
+        return replace(ctx, exists={**ctx.exists, name: exists})
+    mask = component_mask("global_expressions", name, definition, ctx)
+    program.add_expression(name, combined, list(mask.dims))
+    return replace(
+        ctx, expressions={**ctx.expressions, name: combined}, exists={**ctx.exists, name: exists}
+    )
+
+
+def global_expression_data(
+    name: str, definition: Mapping[str, Any], ctx: Context
+) -> tuple[Any, xr.DataArray]:
+    """A global expression (None where it is built nowhere) and where it exists."""
     mask = component_mask("global_expressions", name, definition, ctx)
     if exists_nowhere(mask, definition):
-        return replace(ctx, exists={**ctx.exists, name: xr.DataArray(False)})
+        return None, xr.DataArray(False)
     parts = evaluate_variants("global_expressions", name, definition, mask, ctx)
     exists: xr.DataArray | None = None
     combined: Any = None
@@ -225,29 +255,38 @@ def _add_global_expression(
             piece = kept_where(term, part_mask, local, variant)
         combined = piece if combined is None else combined + piece
         exists = part_mask if exists is None else exists | part_mask
-    if combined is None or exists is None:  # built nowhere: later references read its default
-        return replace(ctx, exists={**ctx.exists, name: xr.zeros_like(mask, dtype=bool)})
+    if combined is None or exists is None:
+        return None, xr.zeros_like(mask, dtype=bool)
     if not bool(exists.all()):  # (masking with an all-True mask would change nothing)
         combined = (
             linear_where(combined, exists)
             if isinstance(combined, LINOPY_TYPES)
             else combined.where(exists)
         )
-    program.add_expression(name, combined, list(mask.dims))
-    return replace(
-        ctx, expressions={**ctx.expressions, name: combined}, exists={**ctx.exists, name: exists}
-    )
+    return combined, exists
 
 
 def _add_constraint(
     model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
 ) -> None:
+    found = constraint_data(name, definition, ctx)
+    if found is None:
+        return
+    rows, mask, exists = found
+    model.add_constraints(linopy.constraints.Constraint(rows, model=model), name=name, mask=exists)
+    program.register(name, "constraints", list(mask.dims))
+
+
+def constraint_data(
+    name: str, definition: Mapping[str, Any], ctx: Context
+) -> tuple[xr.Dataset, xr.DataArray, xr.DataArray] | None:
+    """A constraint's rows (linopy's layout), its mask and where it exists; None: no rows."""
     mask = component_mask("constraints", name, definition, ctx)
     if exists_nowhere(mask, definition):
-        return
+        return None
     parts = evaluate_variants("constraints", name, definition, mask, ctx)
     if not parts:
-        return
+        return None
     combined: Any = None
     rhs: Any = 0
     signs: list[tuple[xr.DataArray, str]] = []
@@ -280,14 +319,24 @@ def _add_constraint(
             combined = piece if combined is None else combined + piece
         signs.append((part_mask, SIGNS[relation.op]))
         exists = part_mask if exists is None else exists | part_mask
+    assert exists is not None
     rows = constraint_rows(name, combined, rhs, row_signs(signs, mask), mask, exists, ctx)
-    model.add_constraints(linopy.constraints.Constraint(rows, model=model), name=name, mask=exists)
-    program.register(name, "constraints", list(mask.dims))
+    return rows, mask, exists
 
 
 def _add_objective(
     model: linopy.Model, program: Program, name: str, definition: Mapping[str, Any], ctx: Context
 ) -> None:
+    linear, constant, sense = objective_data(name, definition, ctx, model)
+    model.add_objective(linear, sense=sense)
+    program.objective_constant = constant
+    program.objective_name = name
+
+
+def objective_data(
+    name: str, definition: Mapping[str, Any], ctx: Context, model: linopy.Model
+) -> tuple[Any, float, str]:
+    """An objective's linear part, its constant (kept aside) and its sense ('min' or 'max')."""
     parts = evaluate_variants("objectives", name, definition, xr.DataArray(True), ctx)
     total: Any = 0
     for _, variant, local in parts:
@@ -300,6 +349,4 @@ def _add_objective(
         total = term.data if isinstance(total, int) else total + term.data
     sense = str(definition.get("sense", "minimise")).lower()
     linear, constant = split_constant(total, model)
-    model.add_objective(linear, sense="max" if sense.startswith("max") else "min")
-    program.objective_constant = constant
-    program.objective_name = name
+    return linear, constant, "max" if sense.startswith("max") else "min"
