@@ -18,11 +18,11 @@ from esmflow.backends.program import Program
 from esmflow.io.read_model import read_model
 from esmflow.math.engine.build import build_program
 from esmflow.math.schema import MathDefinition
-from esmflow.options import BuildOptions, SolveOptions
+from esmflow.options import BuildOptions, ClusteringOptions, SolveOptions
 from esmflow.postprocess.results import make_results
+from esmflow.preprocess.clustering import cluster_time
 from esmflow.preprocess.distances import add_distances
 from esmflow.preprocess.inputs import prepare_inputs, resolved_config
-from esmflow.preprocess.time import cluster_time
 
 
 class Model:
@@ -51,6 +51,7 @@ class Model:
         overrides: Sequence[str] = (),
         set: Mapping[str, Any] | None = None,  # noqa: A002 - the config interface's name
         scenario: str | None = None,
+        clustering: ClusteringOptions | Mapping[str, Any] | None = None,
     ) -> Model:
         """Read a Calliope 0.7 model file, apply overrides/scenarios and `set`, and prepare inputs.
 
@@ -64,6 +65,10 @@ class Model:
             Dotted keys and values applied last (e.g. ``{"config.init.subset.timesteps": [...]}``).
         scenario
             A scenario name; shorthand for ``overrides=[scenario]``.
+        clustering
+            Representative periods to cluster time into, as the workflow's `clustering`
+            settings (e.g. ``{"n_periods": 8}``); without it, time is clustered only if the
+            model's `config.init.time_cluster` asks for it.
 
         Raises
         ------
@@ -74,7 +79,9 @@ class Model:
         definition = read_model(path, overrides=names, set_values=dict(set or {}))
         inputs = prepare_inputs(definition)
         inputs = add_distances(inputs)
-        inputs = cluster_time(inputs)
+        if not isinstance(clustering, ClusteringOptions):
+            clustering = ClusteringOptions.from_config(clustering)
+        inputs = cluster_time(inputs, clustering)
         return cls(inputs)
 
     def build(self, options: BuildOptions | None = None) -> Program:

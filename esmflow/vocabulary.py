@@ -1,10 +1,11 @@
 """Names a modeller may write that are not (or not yet) esmflow's own: a shared leaf module.
 
-Three tables, each a plain dict, read by the checks that account for every key of a model
+Four tables, each a plain dict, read by the checks that account for every key of a model
 (`esmflow.preprocess.accounting`) and, later, by the Calliope 0.6 converter:
 
 - `CALLIOPE06_NAMES`: a Calliope 0.6 tech/cost key → what esmflow (Calliope 0.7 vocabulary) calls it.
 - `MACRO_NAMES`: a Macro (MacroEnergy.jl) attribute → esmflow's parameter.
+- `SWITCH_NAMES`: a decision variable's name a modeller may set as if it were a switch → the switch.
 - `PLANNED_FEATURES`: a feature the specification names but esmflow does not build yet → the
   parameter names that belong to it. A model that sets one of them must not be solved as if the
   feature were not there, so it is an error until the feature lands; each feature's issue removes
@@ -143,6 +144,16 @@ MACRO_NAMES: dict[str, Rename] = {
     "startup_cost": _rename("cost_startup"),
 }
 
+# --- results whose names read like switches ----------------------------------------------------
+# A model that sets one of these on a tech means a switch, not the decision variable.
+SWITCH_NAMES: dict[str, Rename] = {
+    "storage_inter_cluster": _rename(
+        "inter_cluster_storage",
+        note="`false` keeps each representative period cyclic on its own; "
+        "`storage_inter_cluster` is the stored energy carried between periods, a result",
+    ),
+}
+
 # --- features the specification names that are not built yet ----------------------------------
 PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
     "group constraints (Calliope 0.6 `group_constraints`)": ("group_constraints",),
@@ -193,10 +204,6 @@ PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
         "spill",
         "switches",
     ),
-    "storage across representative periods (time clustering)": (
-        "long_duration_storage",
-        "storage_inter_cluster",
-    ),
     "SPORES mode": ("spores_slack", "spores_score", "spores_baseline_cost"),
 }
 # Calliope 0.7's built-in math files (mode and extra math names) that esmflow does not build yet.
@@ -204,7 +211,6 @@ PLANNED_MATH: dict[str, str] = {
     "milp": "integer units, integer dispatch and asynchronous flows",
     "operate": "operate mode: rolling-horizon dispatch of given capacities",
     "spores": "SPORES mode: alternatives near the optimum",
-    "storage_inter_cluster": "storage across representative days of a clustered year",
 }
 
 

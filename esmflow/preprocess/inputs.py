@@ -137,7 +137,8 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     math, math_text = load_model_math(init, definition.path.parent, files, problems, defined)
     kinds = parameter_kinds(definitions, math)
     check_definitions(definitions, kinds, math, problems)
-    account_for_parameters(definitions, math, problems)
+    named = {"config.init.time_cluster": init.get("time_cluster")}
+    account_for_parameters(definitions, math, problems, read_by_config=named)
     timesteps = definitions.labels_by_dim().get("timesteps")
     if timesteps is not None and len(timesteps):
         check_time_config(init, pd.DatetimeIndex(timesteps), problems)
