@@ -12,6 +12,9 @@ the store cannot move summer energy to winter: winter's 4 units come from gas, c
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 import yaml
@@ -210,12 +213,28 @@ def test_every_component_of_the_extension_has_a_test():
     assert sorted(COVERAGE.keys() - components) == []
 
 
+@pytest.mark.parametrize("component", sorted(COVERAGE))
+def test_mapped_test_exists_and_names_the_component(component):
+    file_name, test_name = COVERAGE[component].split("::")
+    source = (Path(__file__).parent / file_name).read_text()
+    functions = {
+        node.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)
+    }
+    assert test_name in functions, f"{file_name} has no {test_name}"
+    assert component in source or file_name == THIS, f"{file_name} never names {component}"
+
+
 def test_built_components_have_their_foreach_dims(tmp_path):
+    # the seasonal model builds every component mapped to it, with its foreach dims
+    built_anywhere: set[str] = set()
     for switches in (INTER_CLUSTER, LONG_DURATION):
         model = solve_clustered(tmp_path / str(len(switches)), seasonal_model(switches))
         assert model.program is not None
         built = model.program.components
+        built_anywhere |= set(built)
         for section in ("variables", "constraints"):
             for name, component in EXTENSION[section].items():
                 if name in built and "foreach" in component:
                     assert set(built[name]["dims"]) == set(component["foreach"]), name
+    seasonal = {name for name, test in COVERAGE.items() if test == SEASONAL}
+    assert sorted(seasonal - built_anywhere) == []
