@@ -166,6 +166,9 @@ class ClusteringOptions:
                     expected=", ".join(choices),
                     closest=closest_name(str(value), choices),
                 )
+        seed = config.get("seed", cls.seed)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            problems.add("A seed is a whole number", key_path="clustering.seed", got=repr(seed))
         extremes = [
             _extreme_period(item, index, problems)
             for index, item in enumerate(config.get("extreme_periods") or [])
@@ -177,7 +180,7 @@ class ClusteringOptions:
             method=str(config.get("method", cls.method)),
             representation=str(config.get("representation", cls.representation)),
             extreme_periods=tuple(extreme for extreme in extremes if extreme is not None),
-            seed=int(config.get("seed", cls.seed)),
+            seed=int(seed),  # type: ignore[arg-type]
             preserve_means=bool(config.get("preserve_means", cls.preserve_means)),
         )
 

@@ -85,6 +85,7 @@ VARIED_SOLAR = [3, 0.5, 2.5, 1, 0, 0.2, 0.4, 0]
 VARIED_DEMAND = [1, 1.5, 0.5, 1, 2, 1, 1.2, 0.8]
 
 
+@pytest.mark.slow  # eight models
 @pytest.mark.parametrize(
     ("switches", "loss"),
     [(INTER_CLUSTER, 0.0), (LONG_DURATION, 0.0), (LONG_DURATION, 0.05), (WITHIN_PERIOD, 0.05)],

@@ -342,6 +342,12 @@ def _extreme_columns(inputs: xr.Dataset, extremes: tuple[ExtremePeriod, ...]) ->
                 closest=closest_name(extreme.input, map(str, series)),
             )
         array = inputs[extreme.input]
+        if extreme.techs and "techs" not in array.dims:
+            raise ModelError(
+                f"'{extreme.input}' is not given per tech",
+                key_path=f"{key_path}.techs",
+                expected="no `techs` for this input",
+            )
         if extreme.techs:
             techs = [str(tech) for tech in inputs["techs"].values]
             unknown = [tech for tech in extreme.techs if tech not in techs]
