@@ -30,9 +30,7 @@ CASES = {
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.calliope,
-    pytest.mark.skipif(
-        not calliope_reference.is_available(), reason="Calliope 0.7.0 not installed"
-    ),
+    pytest.mark.skipif(not calliope_reference.is_available(), reason="Calliope 0.7.0 not installed"),
 ]
 
 
