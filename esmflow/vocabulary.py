@@ -8,6 +8,7 @@ Four tables, each a plain dict, read by the checks that account for every key of
   settings and group constraint names.
 - `MACRO_NAMES`: a Macro (MacroEnergy.jl) attribute → esmflow's parameter, accepted as an alias;
   `MACRO_CONSTRAINTS`: a Macro constraint name → the math components a switch by it names.
+- `SWITCH_NAMES`: a decision variable's name a modeller may set as if it were a switch → the switch.
 - `PLANNED_FEATURES`: a feature the specification names but esmflow does not build yet → the
   parameter names that belong to it. A model that sets one of them must not be solved as if the
   feature were not there, so it is an error until the feature lands; each feature's issue removes
@@ -250,19 +251,24 @@ def macro_aliases_of(component: str) -> list[str]:
     return [macro for macro, names in MACRO_CONSTRAINTS.items() if component in names]
 
 
+# --- results whose names read like switches ----------------------------------------------------
+# A model that sets one of these on a tech means a switch, not the decision variable.
+SWITCH_NAMES: dict[str, Rename] = {
+    "storage_inter_cluster": _rename(
+        "inter_cluster_storage",
+        note="`false` keeps each representative period cyclic on its own; "
+        "`storage_inter_cluster` is the stored energy carried between periods, a result",
+    ),
+}
+
 # --- features the specification names that are not built yet ----------------------------------
 PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
-    "storage across representative periods (time clustering)": (
-        "long_duration_storage",
-        "storage_inter_cluster",
-    ),
     "SPORES mode": ("spores_slack", "spores_score", "spores_baseline_cost"),
 }
 # Calliope 0.7's built-in math files (mode and extra math names) that esmflow does not build yet.
 PLANNED_MATH: dict[str, str] = {
     "operate": "operate mode: rolling-horizon dispatch of given capacities",
     "spores": "SPORES mode: alternatives near the optimum",
-    "storage_inter_cluster": "storage across representative days of a clustered year",
 }
 
 

@@ -42,6 +42,12 @@ def _prepare(values: dict[str, object]):
         ("techs.gas_plant.spores_score", 1, r"SPORES.*not support yet"),
         # a decision variable given as data
         ("techs.gas_plant.flow_cap", 5, r"'flow_cap' is a decision variable.*flow_cap_max"),
+        # the inter-cluster storage level, meant as the switch
+        (
+            "techs.gas_plant.storage_inter_cluster",
+            False,
+            r"not a switch.*'inter_cluster_storage'",
+        ),
         # near misses of known names
         ("techs.gas_plant.flow_cap_maxx", 5, r"Did you mean 'flow_cap_max'"),
     ],
@@ -124,7 +130,6 @@ def test_an_unread_csv_column_names_the_file(tmp_path: Path) -> None:
     ("key", "value", "words"),
     [
         ("config.build.backend", "pyomo", r"'pyomo' backend is not supported yet"),
-        ("config.init.time_cluster", "clusters.csv", r"time clustering.*not support yet"),
         ("config.init.mode", "operate", r"'operate' math.*not supported by esmflow yet"),
         ("config.init.mode", "spores", r"'spores' math.*not supported by esmflow yet"),
         ("config.init.datetime_format", "%d/%m/%Y", r"Only ISO 8601"),
@@ -161,6 +166,14 @@ def test_calliope_06_constraints_load_their_math(
 ) -> None:
     math = MathDefinition.from_inputs(_prepare(values))
     assert constraint in math.constraints
+
+
+def test_time_cluster_names_a_parameter_of_the_model() -> None:
+    with pytest.raises(
+        ModelError, match=r"(?s)config\.init\.time_cluster.*'clusters' is not a param"
+    ):
+        _prepare({"config.init.time_cluster": "clusters"})
+
 
 
 def test_a_calliope_06_model_is_recognised(tmp_path: Path) -> None:

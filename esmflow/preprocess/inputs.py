@@ -179,7 +179,8 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     kinds = parameter_kinds(definitions, math)
     check_switch_names(switches, math, problems)
     check_definitions(definitions, kinds, math, problems)
-    account_for_parameters(definitions, math, problems)
+    named = {"config.init.time_cluster": init.get("time_cluster")}
+    account_for_parameters(definitions, math, problems, read_by_config=named)
     check_labels(model, layout, definitions, tables, definition.introduced, problems)
     check_semantics(definitions, layout, tables, problems)
     check_table_times(tables, definitions, init, problems)
