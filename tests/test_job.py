@@ -156,7 +156,9 @@ def run_model_steps(tmp_path: Path, definition: dict, solver_options: dict) -> P
         job(
             "cluster_time",
             *("--input", f"inputs={out}/inputs_with_distances.nc"),
-            *("--output", f"inputs={out}/model_inputs.nc", "--log", f"{logs}/cluster_time.log"),
+            *("--output", f"inputs={out}/model_inputs.nc"),
+            *(f"duration_curves={out}/plots/clustering.png", "--log", f"{logs}/cluster_time.log"),
+            *("--params", json.dumps({"clustering": None})),
         )
     )
     build_model.main(
