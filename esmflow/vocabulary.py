@@ -188,7 +188,6 @@ PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
 }
 # Calliope 0.7's built-in math files (mode and extra math names) that esmflow does not build yet.
 PLANNED_MATH: dict[str, str] = {
-    "operate": "operate mode: rolling-horizon dispatch of given capacities",
     "spores": "SPORES mode: alternatives near the optimum",
     "storage_inter_cluster": "storage across representative days of a clustered year",
 }

@@ -43,7 +43,11 @@ def _prepare(values: dict[str, object]):
         ("nodes.A.reserve_margin", 0.1, r"dropped.*not support yet"),
         ("techs.gas_plant.spores_score", 1, r"SPORES.*not support yet"),
         # a decision variable given as data
-        ("techs.gas_plant.flow_cap", 5, r"'flow_cap' is a decision variable.*flow_cap_max"),
+        (
+            "techs.gas_plant.flow_cap",
+            5,
+            r"'flow_cap' is a decision variable.*only in operate mode.*mode: operate.*flow_cap_max",
+        ),
         # near misses of known names
         ("techs.gas_plant.flow_cap_maxx", 5, r"Did you mean 'flow_cap_max'"),
     ],
@@ -98,7 +102,6 @@ def test_an_unread_csv_column_names_the_file(tmp_path: Path) -> None:
     [
         ("config.build.backend", "pyomo", r"'pyomo' backend is not supported yet"),
         ("config.init.time_cluster", "clusters.csv", r"time clustering.*not support yet"),
-        ("config.init.mode", "operate", r"'operate' math.*not supported by esmflow yet"),
         ("config.init.mode", "spores", r"'spores' math.*not supported by esmflow yet"),
         ("config.init.datetime_format", "%d/%m/%Y", r"Only ISO 8601"),
         ("config.solve.shadow_prices", ["system_balance"], r"prices.*not support yet"),

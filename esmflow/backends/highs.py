@@ -10,6 +10,7 @@ unbounded one, the variables along which the cost falls without end.
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import Mapping
@@ -29,13 +30,16 @@ from esmflow.backends.result import (
     SOLVED,
     TIME_LIMIT_FEASIBLE,
     SolveResult,
-    solution_dataset,
+    gap_text,
+    solution_from_primal,
 )
 from esmflow.backends.unbounded import check_unbounded
 from esmflow.errors import ModelError, ModelWarning, closest_name
 from esmflow.math.program import Program, ProgramChanges
 from esmflow.math.schema import MathDefinition
 from esmflow.options import SolveOptions
+
+logger = logging.getLogger(__name__)
 
 
 class HighsSession:
@@ -88,34 +92,45 @@ class HighsSession:
                 set_names=None,
                 log_fn=Path(options.log_file) if options.log_file else None,
             )
+        model.solver = self._solver  # for the diagnosis of a failed solve (HiGHS's IIS, rays)
 
     @property
     def highs(self) -> highspy.Highs:
         """The HiGHS model itself."""
         return self._solver.solver_model
 
-    def solve(self) -> SolveResult:
-        """Run HiGHS; the result, or a ModelError that explains why there is none."""
+    def solve(self, with_expressions: bool = True) -> SolveResult:
+        """Run HiGHS; the result, or a ModelError that explains why there is none.
+
+        Without expressions, the solution holds the variables only (a mode that evaluates
+        the global expressions itself, over more than one solve, saves the time).
+        """
         model = self.program.model
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=FutureWarning)
             result = self._solver.solve()
         wall_time = time.perf_counter() - start
-        gap = float(self.highs.getInfo().mip_gap) if self.is_mip else None
-        if result.report is not None:
-            result.report.mip_gap = gap  # an LP has no gap (HiGHS reports inf)
-        model.assign_result(result, solver=self._solver)
-        termination = self._termination(str(model.termination_condition))
-        if termination not in SOLVED:
+        termination = self._termination(result.status.termination_condition.value)
+        if termination not in SOLVED or result.solution is None:
             iis_strategy = self.options.options.get("iis_strategy")
-            raise ModelError(
-                _diagnose(model, self._terms, str(model.status), termination, iis_strategy)
-            )
+            status = result.status.status.value
+            raise ModelError(_diagnose(model, self._terms, status, termination, iis_strategy))
+        gap = float(self.highs.getInfo().mip_gap) if self.is_mip else None
+        objective = float(result.solution.objective) + self.program.objective_constant
+        logger.info(
+            "HiGHS: %s, objective %.10g, %s, %.3f s",
+            termination,
+            objective,
+            gap_text(gap),
+            wall_time,
+        )
         return SolveResult(
             termination=termination,
-            objective=float(model.objective.value) + self.program.objective_constant,
-            solution=solution_dataset(self.program, self.options.zero_threshold),
+            objective=objective,
+            solution=solution_from_primal(
+                self.program, result.solution.primal, self.options.zero_threshold, with_expressions
+            ),
             solver="highs",
             solver_version=highs_version(),
             wall_time=wall_time,
