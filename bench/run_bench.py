@@ -102,9 +102,9 @@ def time_stages(case: dict[str, Any], solve: bool, solver: dict[str, Any]) -> di
     from esmflow.math.engine.build import build_program
     from esmflow.math.schema import MathDefinition
     from esmflow.options import BuildOptions, SolveOptions
+    from esmflow.preprocess.clustering import cluster_time
     from esmflow.preprocess.distances import add_distances
     from esmflow.preprocess.inputs import prepare_inputs, resolved_config
-    from esmflow.preprocess.time import cluster_time
 
     overrides = case["scenario"].split(",") if case["scenario"] else []
     clock = StageClock()

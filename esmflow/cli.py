@@ -6,12 +6,16 @@
 writes the same files as the workflow's `solve_model` and `postprocess` rules (results.nc,
 solve_status.yaml, summaries/*.csv, plots/*.png) into one folder. For several scenarios, caching
 and clusters, use the workflow (`snakemake`).
+
+    python -m esmflow math list              # every math component: file, Macro's names, parameters
+    python -m esmflow math list --markdown   # the same with formulas: the page docs/math.md
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ import yaml
 
 from esmflow.errors import ModelError
 from esmflow.io.results_file import write_csv, write_netcdf, write_yaml
+from esmflow.math import catalog
 from esmflow.model import Model
 from esmflow.options import SolveOptions
 from esmflow.postprocess import plots, summaries
@@ -82,6 +87,16 @@ def solve(args: argparse.Namespace) -> Path:
     return out
 
 
+def list_math(args: argparse.Namespace) -> None:
+    """Print every component of the shipped math (a table, or the Markdown docs page)."""
+    entries = catalog.catalog()
+    if args.component:
+        wanted = set(args.component)
+        entries = [e for e in entries if e.name in wanted or set(e.aliases) & wanted]
+    text = catalog.as_markdown(entries) if args.markdown else catalog.as_text(entries) + "\n"
+    sys.stdout.write(text)
+
+
 def parser() -> argparse.ArgumentParser:
     """The `esmflow` command and its subcommands."""
     main_parser = argparse.ArgumentParser(
@@ -114,6 +129,18 @@ def parser() -> argparse.ArgumentParser:
     )
     solve_parser.add_argument("--threads", type=int, default=1, help="solver threads")
     solve_parser.set_defaults(run=solve)
+    math_parser = commands.add_parser("math", help="the math components esmflow ships")
+    math_commands = math_parser.add_subparsers(dest="math_command", required=True)
+    list_parser = math_commands.add_parser(
+        "list", help="every component: file, Macro's names, parameters (and formula, switch)"
+    )
+    list_parser.add_argument(
+        "component", nargs="*", help="only these components (or Macro constraint names)"
+    )
+    list_parser.add_argument(
+        "--markdown", action="store_true", help="formulas and switches too, as Markdown"
+    )
+    list_parser.set_defaults(run=list_math)
     return main_parser
 
 

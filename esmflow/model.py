@@ -22,11 +22,11 @@ from esmflow.io.read_model import read_model
 from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
 from esmflow.modes.run import build_for_mode, run_mode
-from esmflow.options import BuildOptions, ModeOptions, SolveOptions
+from esmflow.options import BuildOptions, ClusteringOptions, ModeOptions, SolveOptions
 from esmflow.postprocess.results import make_results
+from esmflow.preprocess.clustering import cluster_time
 from esmflow.preprocess.distances import add_distances
 from esmflow.preprocess.inputs import prepare_inputs, resolved_config
-from esmflow.preprocess.time import cluster_time
 
 
 class Model:
@@ -58,6 +58,7 @@ class Model:
         overrides: Sequence[str] = (),
         set: Mapping[str, Any] | None = None,  # noqa: A002 - the config interface's name
         scenario: str | None = None,
+        clustering: ClusteringOptions | Mapping[str, Any] | None = None,
     ) -> Model:
         """Read a Calliope 0.7 model file, apply overrides/scenarios and `set`, and prepare inputs.
 
@@ -71,6 +72,10 @@ class Model:
             Dotted keys and values applied last (e.g. ``{"config.init.subset.timesteps": [...]}``).
         scenario
             A scenario name; shorthand for ``overrides=[scenario]``.
+        clustering
+            Representative periods to cluster time into, as the workflow's `clustering`
+            settings (e.g. ``{"n_periods": 8}``); without it, time is clustered only if the
+            model's `config.init.time_cluster` asks for it.
 
         Raises
         ------
@@ -83,8 +88,10 @@ class Model:
             inputs = prepare_inputs(definition)
         with stage_warnings.recording("compute_distances") as found_later:
             inputs = add_distances(inputs)
+        if not isinstance(clustering, ClusteringOptions):
+            clustering = ClusteringOptions.from_config(clustering)
         with stage_warnings.recording("cluster_time") as found_last:
-            inputs = cluster_time(inputs)
+            inputs = cluster_time(inputs, clustering)
         inputs.attrs = stage_warnings.with_records(
             inputs.attrs, [*found, *found_later, *found_last]
         )

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from esmflow.errors import ProblemCollector, closest_name
+
 logger = logging.getLogger(__name__)
 SUPPORTED_SOLVERS = ("highs",)
 MODES = ("base", "operate", "spores")
@@ -158,3 +160,156 @@ class ModeOptions:
                 random_seed=int(spores.get("random_seed", 0) or 0),
             ),
         )
+
+
+CLUSTER_METHODS = ("hierarchical", "kmeans", "kmedoids", "averaging")
+CLUSTER_REPRESENTATIONS = ("medoid", "mean")
+EXTREME_KINDS = ("max_value", "min_value", "max_period", "min_period")
+CLUSTERING_KEYS = (
+    "n_periods",
+    "period_length",
+    "method",
+    "representation",
+    "extreme_periods",
+    "seed",
+    "preserve_means",
+)
+
+
+@dataclass(frozen=True)
+class ExtremePeriod:
+    """Keep the period where a time series (summed over all its nodes and techs) is extreme.
+
+    `kind` is tsam's: `max_value` (the period holding the highest single value), `min_value`,
+    `max_period` (the period with the highest mean), `min_period`. `techs` narrows the sum.
+    """
+
+    input: str
+    kind: str = "max_value"
+    techs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusteringOptions:
+    """How `cluster_time` reduces the horizon to representative periods (the workflow's `clustering`).
+
+    `n_periods` typical periods of `period_length` hours are chosen by tsam's `method`; each is
+    represented by its medoid (a real period) or its mean. Extreme periods are added as periods
+    of their own. `preserve_means` rescales the representative values so that every time
+    series keeps its mean over the horizon (tsam's `preserve_column_means`).
+    """
+
+    n_periods: int
+    period_length: float = 24.0
+    method: str = "hierarchical"
+    representation: str = "medoid"
+    extreme_periods: tuple[ExtremePeriod, ...] = ()
+    seed: int = 0
+    preserve_means: bool = True
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None) -> ClusteringOptions | None:
+        """The workflow's `clustering` mapping (None or empty: no clustering), checked."""
+        if not config:
+            return None
+        problems = ProblemCollector()
+        for key in config:
+            if key not in CLUSTERING_KEYS:
+                problems.add(
+                    f"Unknown clustering setting '{key}'",
+                    key_path=f"clustering.{key}",
+                    expected=", ".join(CLUSTERING_KEYS),
+                    closest=closest_name(str(key), CLUSTERING_KEYS),
+                )
+        n_periods = config.get("n_periods")
+        if not isinstance(n_periods, int) or isinstance(n_periods, bool) or n_periods < 1:
+            problems.add(
+                "The number of representative periods must be a positive whole number",
+                key_path="clustering.n_periods",
+                got=repr(n_periods),
+            )
+        period_length = config.get("period_length", 24)
+        if isinstance(period_length, bool) or not isinstance(period_length, int | float):
+            problems.add(
+                "A period length is a number of hours", key_path="clustering.period_length"
+            )
+        elif period_length <= 0:
+            problems.add(
+                "A period length must be positive",
+                key_path="clustering.period_length",
+                got=repr(period_length),
+            )
+        for key, choices in (
+            ("method", CLUSTER_METHODS),
+            ("representation", CLUSTER_REPRESENTATIONS),
+        ):
+            value = config.get(key, getattr(cls, key))
+            if value not in choices:
+                problems.add(
+                    f"Unknown clustering {key} '{value}'",
+                    key_path=f"clustering.{key}",
+                    expected=", ".join(choices),
+                    closest=closest_name(str(value), choices),
+                )
+        seed = config.get("seed", cls.seed)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            problems.add("A seed is a whole number", key_path="clustering.seed", got=repr(seed))
+        extremes = [
+            _extreme_period(item, index, problems)
+            for index, item in enumerate(config.get("extreme_periods") or [])
+        ]
+        problems.raise_if_any()
+        return cls(
+            n_periods=int(n_periods),  # type: ignore[arg-type]
+            period_length=float(period_length),
+            method=str(config.get("method", cls.method)),
+            representation=str(config.get("representation", cls.representation)),
+            extreme_periods=tuple(extreme for extreme in extremes if extreme is not None),
+            seed=int(seed),  # type: ignore[arg-type]
+            preserve_means=bool(config.get("preserve_means", cls.preserve_means)),
+        )
+
+    def to_config(self) -> dict[str, Any]:
+        """The settings as a plain mapping (recorded with the clustered inputs)."""
+        return {
+            "n_periods": self.n_periods,
+            "period_length": self.period_length,
+            "method": self.method,
+            "representation": self.representation,
+            "extreme_periods": [
+                {"input": e.input, "kind": e.kind, "techs": list(e.techs)}
+                for e in self.extreme_periods
+            ],
+            "seed": self.seed,
+            "preserve_means": self.preserve_means,
+        }
+
+
+def _extreme_period(item: Any, index: int, problems: ProblemCollector) -> ExtremePeriod | None:
+    key_path = f"clustering.extreme_periods[{index}]"
+    if not isinstance(item, Mapping) or "input" not in item:
+        problems.add(
+            "An extreme period names a time-series input and how it is extreme",
+            key_path=key_path,
+            expected="{input: sink_use_equals, kind: max_value, techs: [...]}",
+            got=repr(item),
+        )
+        return None
+    kind = str(item.get("kind", "max_value"))
+    if kind not in EXTREME_KINDS:
+        problems.add(
+            f"Unknown kind of extreme period '{kind}'",
+            key_path=f"{key_path}.kind",
+            expected=", ".join(EXTREME_KINDS),
+            closest=closest_name(kind, EXTREME_KINDS),
+        )
+    unknown = [key for key in item if key not in ("input", "kind", "techs")]
+    if unknown:
+        problems.add(
+            f"Unknown extreme-period setting '{unknown[0]}'",
+            key_path=f"{key_path}.{unknown[0]}",
+            expected="input, kind, techs",
+        )
+    techs = item.get("techs") or []
+    techs = [techs] if isinstance(techs, str) else list(techs)
+    return ExtremePeriod(str(item["input"]), kind, tuple(str(tech) for tech in techs))

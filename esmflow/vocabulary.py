@@ -1,10 +1,14 @@
 """Names a modeller may write that are not (or not yet) esmflow's own: a shared leaf module.
 
-Three tables, each a plain dict, read by the checks that account for every key of a model
+Four tables, each a plain dict, read by the checks that account for every key of a model
 (`esmflow.preprocess.accounting`) and, later, by the Calliope 0.6 converter:
 
-- `CALLIOPE06_NAMES`: a Calliope 0.6 tech/cost key → what esmflow (Calliope 0.7 vocabulary) calls it.
-- `MACRO_NAMES`: a Macro (MacroEnergy.jl) attribute → esmflow's parameter.
+- `CALLIOPE06_NAMES`: a Calliope 0.6 tech/cost key → what esmflow (Calliope 0.7 vocabulary) calls it;
+  `CALLIOPE06_MODEL_SETTINGS` and `CALLIOPE06_GROUP_CONSTRAINTS` do the same for 0.6's `model.*`
+  settings and group constraint names.
+- `MACRO_NAMES`: a Macro (MacroEnergy.jl) attribute → esmflow's parameter, accepted as an alias;
+  `MACRO_CONSTRAINTS`: a Macro constraint name → the math components a switch by it names.
+- `SWITCH_NAMES`: a decision variable's name a modeller may set as if it were a switch → the switch.
 - `PLANNED_FEATURES`: a feature the specification names but esmflow does not build yet → the
   parameter names that belong to it. A model that sets one of them must not be solved as if the
   feature were not there, so it is an error until the feature lands; each feature's issue removes
@@ -101,6 +105,9 @@ _CONSTRAINTS_06: dict[str, Rename] = {
     ),
     "force_asynchronous_prod_con": _rename("force_async_flow"),
     "storage_cap_per_unit": _rename("storage_cap_per_unit"),
+    "resource_scale": _rename(
+        "source_scale", "sink_scale", note="source_scale for supply techs, sink_scale for demand"
+    ),
 }
 # Cost keys (0.6 `costs.<class>.*`) → cost parameters indexed over `costs`.
 _COSTS_06: dict[str, Rename] = {
@@ -121,76 +128,143 @@ _COSTS_06: dict[str, Rename] = {
 }
 CALLIOPE06_NAMES: dict[str, Rename] = {**_CONSTRAINTS_06}
 CALLIOPE06_COST_NAMES: dict[str, Rename] = dict(_COSTS_06)
+# 0.6 `model.*` settings that are model inputs in esmflow.
+CALLIOPE06_MODEL_SETTINGS: dict[str, Rename] = {
+    "reserve_margin": _rename("reserve_margin", note="in data_definitions, over carriers"),
+    "group_share": _rename("group_constraints", note="a top-level `group_share` is converted"),
+}
+# 0.6 group constraint names (model-format §2.1) → esmflow's; the others keep their name.
+_FORMS = ("min", "max", "equals")
+CALLIOPE06_GROUP_CONSTRAINTS: dict[str, str] = {
+    f"{old}_{form}": f"{new}_{form}"
+    for old, new in (
+        ("carrier_prod_share_per_timestep", "flow_out_share_per_timestep"),
+        ("carrier_prod_share", "flow_out_share"),
+        ("carrier_prod", "flow_out"),
+        ("carrier_con", "flow_in"),  # 0.6 gave consumption as a negative number
+        ("cost_var", "cost_operation_variable"),
+        ("energy_cap_share", "flow_cap_share"),
+        ("energy_cap", "flow_cap"),
+        ("resource_area", "area_use"),
+    )
+    for form in _FORMS
+}
 # Keys that only a Calliope 0.6 model has, at the top level or inside a tech.
 CALLIOPE06_TOP_LEVEL = ("model", "run", "locations", "links", "tech_groups")
 CALLIOPE06_TECH_KEYS = ("essentials", "constraints", "costs")
 
+
 # --- Macro → esmflow ---------------------------------------------------------------------------
-MACRO_NAMES: dict[str, Rename] = {
-    "min_flow_fraction": _rename("flow_out_min_relative"),
-    "max_capacity": _rename("flow_cap_max"),
-    "min_capacity": _rename("flow_cap_min"),
-    "min_storage_level": _rename("storage_discharge_depth"),
-    "max_storage_level": _rename("storage_level_max_relative"),
-    "ramp_up_fraction": _rename("flow_ramping_up"),
-    "ramp_down_fraction": _rename("flow_ramping_down"),
-    "storage_charge_discharge_ratio": _rename("flow_in_cap_ratio"),
-    "storage_max_duration": _rename("storage_duration_max"),
-    "storage_min_duration": _rename("storage_duration_min"),
-    "min_outflow_fraction": _rename("outflow_min_relative"),
-    "storage_long_duration": _rename("long_duration_storage"),
-    "capacity_size": _rename("flow_cap_per_unit"),
-    "startup_cost": _rename("cost_startup"),
+@dataclass(frozen=True)
+class Alias:
+    """A foreign name esmflow accepts for one of its own parameters.
+
+    `inverse`: the foreign value is the reciprocal of ours (Macro's storage duration, hours of
+    discharge at full power, is 1 / `flow_cap_per_storage_cap_*`).
+    """
+
+    name: str
+    inverse: bool = False
+
+
+# Macro's attribute names (and esmflow's own spellings of Macro's durations) accepted as
+# aliases: preprocessing renames them (and inverts the durations) and says so once in the log.
+# Macro's `availability`, `min_up_time` and `min_down_time` are esmflow's names too.
+MACRO_NAMES: dict[str, Alias] = {
+    "min_flow_fraction": Alias("flow_out_min_relative"),
+    "ramp_up_fraction": Alias("flow_ramping_up"),
+    "ramp_down_fraction": Alias("flow_ramping_down"),
+    "max_capacity": Alias("flow_cap_max"),
+    "min_capacity": Alias("flow_cap_min"),
+    "min_storage_level": Alias("storage_discharge_depth"),
+    "max_storage_level": Alias("storage_level_max_relative"),
+    "storage_charge_discharge_ratio": Alias("flow_in_cap_ratio"),
+    "storage_max_duration": Alias("flow_cap_per_storage_cap_min", inverse=True),
+    "storage_min_duration": Alias("flow_cap_per_storage_cap_max", inverse=True),
+    "storage_duration_max": Alias("flow_cap_per_storage_cap_min", inverse=True),
+    "storage_duration_min": Alias("flow_cap_per_storage_cap_max", inverse=True),
+    "min_outflow_fraction": Alias("outflow_min_relative"),
+    "storage_long_duration": Alias("long_duration_storage"),
+    "capacity_size": Alias("flow_cap_per_unit"),
+    "startup_cost": Alias("cost_startup"),
+    "uc": Alias("unit_commitment"),
+}
+
+# Macro's constraint names (every one in its guide to asset constraints) → the math components
+# that do the same here; a `switches:` entry may use either name. A Macro constraint can map to
+# several components (the forms with and without unit commitment, or one per kind of tech).
+# Switches also take the parameters that bound variables (`flow_cap_max`: flow_cap ≤ it).
+MACRO_CONSTRAINTS: dict[str, tuple[str, ...]] = {
+    "BalanceConstraint": (
+        "balance_supply_no_storage",
+        "balance_supply_with_storage",
+        "balance_demand",
+        "balance_conversion",
+        "balance_storage",
+        "balance_transmission",
+    ),
+    "CapacityConstraint": (
+        "flow_out_max",
+        "flow_in_max",
+        "flow_out_max_milp",
+        "flow_in_max_milp",
+        "storage_charge_max",
+        "flow_capacity_bidirectional",
+    ),
+    "MaxCapacityConstraint": ("flow_cap_max", "storage_cap_max"),
+    "MinCapacityConstraint": (
+        "flow_cap_min",
+        "storage_cap_min",
+        "flow_capacity_minimum",
+        "storage_capacity_minimum",
+    ),
+    "MinFlowConstraint": ("flow_out_min", "flow_out_min_milp"),
+    "MinUpTimeConstraint": ("minimum_up_time",),
+    "MinDownTimeConstraint": ("minimum_down_time",),
+    "MustRunConstraint": ("flow_out_must_run",),
+    "RampingLimitConstraint": (
+        "ramping_up",
+        "ramping_down",
+        "ramping_up_committed",
+        "ramping_down_committed",
+    ),
+    "StorageCapacityConstraint": ("storage_max",),
+    "MaxStorageLevelConstraint": ("storage_level_max",),
+    "MinStorageLevelConstraint": ("storage_discharge_depth_limit",),
+    "StorageChargeDischargeRatioConstraint": ("storage_charge_max",),
+    "StorageDischargeLimitConstraint": ("storage_discharge_max",),
+    "StorageMaxDurationConstraint": ("flow_capacity_per_storage_capacity_min",),
+    "StorageMaximumDurationConstraint": ("flow_capacity_per_storage_capacity_min",),
+    "StorageMinDurationConstraint": ("flow_capacity_per_storage_capacity_max",),
+    "StorageSymmetricCapacityConstraint": ("storage_flow_symmetric_max",),
+    "MinStorageOutflowConstraint": ("storage_outflow_min",),
+    # the long-duration formulation (time clustering's storage_inter_cluster math)
+    "LongDurationStorageImplicitMinMaxConstraint": (
+        "storage_period_implicit_max",
+        "storage_period_implicit_min",
+    ),
+}
+
+
+def macro_aliases_of(component: str) -> list[str]:
+    """Macro's constraint names that switch this component."""
+    return [macro for macro, names in MACRO_CONSTRAINTS.items() if component in names]
+
+
+# --- results whose names read like switches ----------------------------------------------------
+# A model that sets one of these on a tech means a switch, not the decision variable.
+SWITCH_NAMES: dict[str, Rename] = {
+    "storage_inter_cluster": _rename(
+        "inter_cluster_storage",
+        note="`false` keeps each representative period cyclic on its own; "
+        "`storage_inter_cluster` is the stored energy carried between periods, a result",
+    ),
 }
 
 # --- features the specification names that are not built yet ----------------------------------
-PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
-    "group constraints (Calliope 0.6 `group_constraints`)": ("group_constraints",),
-    "carrier tiers and ratios (Calliope 0.6 conversion_plus)": (
-        "carrier_in_2",
-        "carrier_in_3",
-        "carrier_out_2",
-        "carrier_out_3",
-        "primary_carrier_in",
-        "primary_carrier_out",
-        "carrier_ratios",
-    ),
-    "Calliope 0.6 constraints that 0.7 dropped": (
-        "reserve_margin",
-        "capacity_factor_min",
-        "capacity_factor_max",
-        "resource_scale",
-    ),
-    "Macro's asset constraints (unit commitment, must-run, storage limits)": (
-        "availability",
-        "must_run",
-        "flow_ramping_up",
-        "flow_ramping_down",
-        "unit_commitment",
-        "cost_startup",
-        "min_up_time",
-        "min_down_time",
-        "storage_level_max_relative",
-        "flow_in_cap_ratio",
-        "storage_discharge_limit",
-        "storage_duration_min",
-        "storage_duration_max",
-        "storage_symmetric_flow",
-        "outflow_min_relative",
-        "spill",
-        "switches",
-    ),
-    "storage across representative periods (time clustering)": (
-        "long_duration_storage",
-        "storage_inter_cluster",
-    ),
-    "SPORES mode": ("spores_slack", "spores_score", "spores_baseline_cost"),
-}
+PLANNED_FEATURES: dict[str, tuple[str, ...]] = {}
 # Calliope 0.7's built-in math files (mode and extra math names) that esmflow does not build yet.
-PLANNED_MATH: dict[str, str] = {
-    "spores": "SPORES mode: alternatives near the optimum",
-    "storage_inter_cluster": "storage across representative days of a clustered year",
-}
+PLANNED_MATH: dict[str, str] = {}
 
 
 def planned_feature_of(name: str) -> str | None:

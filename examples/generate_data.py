@@ -7,7 +7,8 @@ description of any real place or year. A fixed seed makes the output byte-for-by
 
     .venv/bin/python examples/generate_data.py
 
-rewrites `examples/national_scale/data_tables/*.csv` and `examples/urban_scale/data_tables/*.csv`.
+rewrites `examples/national_scale/data_tables/*.csv`, `examples/urban_scale/data_tables/*.csv` and
+`examples/thermal_storage_hydro/data_tables/*.csv`.
 Only numpy and pandas are used, so it runs in esmflow's own environment.
 """
 
@@ -236,6 +237,42 @@ def urban_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     return {"demand": table, "pv_yield": pv_yield, "export_tariff": export}
 
 
+def thermal_storage_hydro_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+    """One March week of a valley's power system (MW per hour): demand, solar and nuclear
+    availability, and the inflow to a hydro reservoir.
+
+    Cool weather (electric heating in the mornings); solar on clear and cloudy days; one of the
+    two nuclear units off for a day (availability 0.5 on Thursday); a storm on Friday and
+    Saturday that floods the reservoir's inflow.
+    """
+    index = pd.date_range("2030-03-04 00:00", periods=7 * 24, freq="h")
+    temp = temperature(rng, index, 7.0, seasonal_amp=0.0, daily_amp=4.0)
+    demand = electricity_demand(rng, index, temp, base=1000.0, cooling=0.0, heating=12.0)
+    sky = np.clip(
+        np.repeat([0.95, 0.9, 0.45, 0.6, 0.95, 0.3, 0.5], 24)
+        + smooth_noise(rng, index.size, memory=3.0, scale=0.05),
+        0.05,
+        1.0,
+    )
+    sin_elev = solar_elevation(index, 40.0)
+    solar = np.clip(clear_sky_beam(sin_elev) * (0.35 + 0.65 * sin_elev) * sky, 0, 1)
+    nuclear = np.where(index.dayofweek == 3, 0.5, 1.0)
+    storm = np.exp(-(((np.arange(index.size) - 5.0 * 24) / 20.0) ** 2))
+    inflow = 120 * (1 + smooth_noise(rng, index.size, memory=12.0, scale=0.05)) + 420 * storm
+    table = pd.DataFrame(
+        {
+            ("sink_use_equals", "demand_power"): demand,
+            ("availability", "solar"): solar,
+            ("availability", "nuclear"): nuclear,
+            ("source_use_equals", "hydro"): inflow,
+        },
+        index=index,
+    )
+    table.columns.names = ["inputs", "techs"]
+    table.index.name = "timesteps"
+    return {"time_series": table}
+
+
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path, decimals: dict[str, int]) -> None:
     """Write each table as `<folder>/<name>.csv`, rounded to its number of decimals (keeps files small)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -254,6 +291,10 @@ def main() -> None:
     write_tables(
         urban_tables(rng), urban, decimals={"demand": 2, "pv_yield": 4, "export_tariff": 4}
     )
+    valley = HERE / "thermal_storage_hydro" / "data_tables"
+    # its own stream, so adding this example changed nothing in the two above
+    valley_rng = np.random.default_rng(SEED + 1)
+    write_tables(thermal_storage_hydro_tables(valley_rng), valley, decimals={"time_series": 3})
 
 
 if __name__ == "__main__":

@@ -22,6 +22,13 @@ rule postprocess:
             category="{scenario}",
             labels={"figure": "installed capacity"},
         ),
+        full_year="results/{scenario}/results_full_year.nc",
+        storage_levels="results/{scenario}/summaries/storage_levels.csv",
+        storage=report(
+            "results/{scenario}/plots/storage_levels.png",
+            category="{scenario}",
+            labels={"figure": "stored energy over the horizon"},
+        ),
     log:
         "logs/{scenario}/postprocess.log",
     benchmark:

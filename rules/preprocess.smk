@@ -1,4 +1,5 @@
-# Model YAML + CSV → inputs Dataset → with link distances → over the model's time steps.
+# Model YAML + CSV → inputs Dataset → with link distances → over the model's time steps
+# (representative periods when the scenario's `clustering` or the model's time_cluster asks).
 # The three are short: on a cluster they run together as one job per scenario (group "prep").
 
 
@@ -58,6 +59,11 @@ rule cluster_time:
         inputs=rules.compute_distances.output.inputs,
     output:
         inputs="results/{scenario}/model_inputs.nc",
+        duration_curves=report(
+            "results/{scenario}/plots/clustering.png",
+            category="{scenario}",
+            labels={"figure": "time series before and after clustering"},
+        ),
     log:
         "logs/{scenario}/cluster_time.log",
     benchmark:
@@ -71,6 +77,7 @@ rule cluster_time:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
+        clustering=from_scenario("clustering"),
         code=ESMFLOW_CODE_HASH,
     script:
         "../scripts/cluster_time.py"

@@ -1,4 +1,4 @@
-"""Put the inputs on the model's time steps (clustering; identity until representative periods land)."""
+"""Put the inputs on the model's time steps: representative periods if asked for, else unchanged."""
 
 import logging
 
@@ -7,20 +7,30 @@ from _job import configure_logging, get_job, stage
 
 from esmflow import stage_warnings
 from esmflow.io.results_file import write_netcdf
-from esmflow.preprocess.time import cluster_time
+from esmflow.options import ClusteringOptions
+from esmflow.postprocess.full_year import plot_duration_curves
+from esmflow.postprocess.plots import save_figure
+from esmflow.preprocess.clustering import cluster_time
 
 logger = logging.getLogger(__name__)
 
 
 def main(job) -> None:
     configure_logging(job)
+    options = ClusteringOptions.from_config(job.params.clustering)
     with xr.open_dataset(job.input.inputs) as stored:
-        inputs = stored.load()
-    with stage(job, "cluster_time", stage_warnings.stored(inputs.attrs)) as found:
-        inputs = cluster_time(inputs)
+        original = stored.load()
+    with stage(job, "cluster_time", stage_warnings.stored(original.attrs)) as found:
+        inputs = cluster_time(original, options)
     inputs.attrs = stage_warnings.with_records(inputs.attrs, found)
     write_netcdf(inputs, job.output.inputs)
-    logger.info("%d time steps", inputs.sizes.get("timesteps", 0))
+    save_figure(plot_duration_curves(original, inputs), job.output.duration_curves)
+    logger.info(
+        "%d time steps (%d before), %d representative periods",
+        inputs.sizes["timesteps"],
+        original.sizes["timesteps"],
+        inputs.sizes.get("clusters", 0),
+    )
 
 
 if __name__ == "__main__":

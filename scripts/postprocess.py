@@ -1,4 +1,8 @@
-"""Write a scenario's results: results.nc (inputs + results + provenance), summary CSVs, plots."""
+"""Write a scenario's results: results.nc (inputs + results + provenance), summary CSVs, plots.
+
+Time series (plots, `results_full_year.nc`, storage levels) cover every original timestep, also
+when time was clustered into representative periods.
+"""
 
 import logging
 from pathlib import Path
@@ -12,6 +16,7 @@ from esmflow import stage_warnings
 from esmflow.backends.result import SolveResult
 from esmflow.io.results_file import write_csv, write_netcdf
 from esmflow.postprocess import plots, summaries
+from esmflow.postprocess.full_year import full_year, plot_storage_levels, storage_level_table
 from esmflow.postprocess.provenance import provenance_attrs
 from esmflow.postprocess.results import make_results
 
@@ -47,8 +52,12 @@ def main(job) -> None:
     write_netcdf(results, job.output.results)
     for name, make_table in summaries.TABLES.items():
         write_csv(make_table(results), getattr(job.output, name), index=False)
+    over_horizon = full_year(results)
+    write_netcdf(over_horizon, job.output.full_year)
+    write_csv(storage_level_table(over_horizon), job.output.storage_levels, index=False)
     for name, draw in plots.FIGURES.items():
-        plots.save_figure(draw(results), getattr(job.output, name))
+        plots.save_figure(draw(over_horizon), getattr(job.output, name))
+    plots.save_figure(plot_storage_levels(over_horizon), job.output.storage)
     logger.info("objective %.10g; results in %s", status["objective"], job.output.results)
 
 

@@ -6,13 +6,16 @@ The tiny loader model (tests/data/loader/tiny) is changed one key at a time thro
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
 
 from esmflow.errors import ModelError, ModelWarning
 from esmflow.io.read_model import read_model
+from esmflow.io.yaml_files import read_yaml_file
 from esmflow.math.schema import MathDefinition
+from esmflow.preprocess.accounting import STRUCTURAL_KEYS
 from esmflow.preprocess.inputs import prepare_inputs
 
 TINY = Path(__file__).parent / "data" / "loader" / "tiny" / "model.yaml"
@@ -32,21 +35,23 @@ def _prepare(values: dict[str, object]):
         ("techs.gas_plant.resource_area_max", 5, r"0\.6's name.*'area_use_max'"),
         ("techs.gas_plant.units_max", 2, r"0\.6's name.*'purchased_units_max'"),
         ("techs.gas_plant.energy_cap_min_use", 0.2, r"0\.6's name.*'flow_out_min_relative'"),
-        # Macro's names → esmflow's
-        ("techs.gas_plant.min_flow_fraction", 0.4, r"Macro's name.*'flow_out_min_relative'"),
-        ("techs.gas_plant.ramp_up_fraction", 0.4, r"Macro's name.*'flow_ramping_up'"),
         # features the specification names that are not built yet
-        ("techs.gas_plant.must_run", True, r"Macro.*not support yet"),
-        ("techs.gas_plant.min_up_time", 4, r"Macro.*not support yet"),
-        ("techs.gas_plant.carrier_out_2", "heat", r"carrier tiers.*not support yet"),
-        ("techs.gas_plant.capacity_factor_max", 0.5, r"dropped.*not support yet"),
-        ("nodes.A.reserve_margin", 0.1, r"dropped.*not support yet"),
-        ("techs.gas_plant.spores_score", 1, r"SPORES.*not support yet"),
+        ("techs.gas_plant.resource_scale", 2, r"0\.6's name.*'source_scale'"),
+        # carrier tiers belong to conversion techs
+        ("techs.gas_plant.carrier_out_2", "heat", r"Carrier tiers are for conversion techs"),
+        # a mode's parameter outside that mode
+        ("techs.gas_plant.spores_score", 1, r"spores mode's math.*mode: spores"),
         # a decision variable given as data
         (
             "techs.gas_plant.flow_cap",
             5,
             r"'flow_cap' is a decision variable.*only in operate mode.*mode: operate.*flow_cap_max",
+        ),
+        # the inter-cluster storage level, meant as the switch
+        (
+            "techs.gas_plant.storage_inter_cluster",
+            False,
+            r"not a switch.*'inter_cluster_storage'",
         ),
         # near misses of known names
         ("techs.gas_plant.flow_cap_maxx", 5, r"Did you mean 'flow_cap_max'"),
@@ -69,6 +74,35 @@ def test_a_parameter_no_math_reads_is_an_error_that_says_why(
 )
 def test_milp_names_load_the_milp_math(values: dict[str, object], variable: str) -> None:
     assert variable in MathDefinition.from_inputs(_prepare(values)).variables
+
+
+@pytest.mark.parametrize(
+    ("values", "variable"),
+    [
+        ({"techs.gas_plant.must_run": True}, None),
+        (
+            {"techs.gas_plant.min_up_time": 4, "techs.gas_plant.flow_cap_per_unit": 5},
+            "started_units",
+        ),
+        ({"techs.gas_plant.spill": False}, "storage_spilled"),
+    ],
+)
+def test_macro_parameters_load_their_math(values: dict[str, object], variable: str | None) -> None:
+    math = MathDefinition.from_inputs(_prepare(values))
+    assert variable is None or variable in math.variables
+    assert set(values) <= {f"techs.gas_plant.{name}" for name in math.known_names()}
+
+
+def test_macro_names_are_read_as_esmflow_names(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="esmflow.preprocess.aliases")
+    inputs = _prepare(
+        {"techs.gas_plant.min_flow_fraction": 0.4, "techs.gas_plant.storage_max_duration": 4}
+    )
+    assert inputs["flow_out_min_relative"].sel(techs="gas_plant").item() == 0.4
+    assert inputs["flow_cap_per_storage_cap_min"].sel(techs="gas_plant").item() == 0.25
+    assert "min_flow_fraction" not in inputs and "storage_max_duration" not in inputs
+    logged = [r.getMessage() for r in caplog.records if "Macro's name" in r.getMessage()]
+    assert len(logged) == 2 and "'min_flow_fraction' is Macro's name" in logged[0]
 
 
 def test_a_name_far_from_every_known_name_warns_and_is_kept() -> None:
@@ -101,8 +135,6 @@ def test_an_unread_csv_column_names_the_file(tmp_path: Path) -> None:
     ("key", "value", "words"),
     [
         ("config.build.backend", "pyomo", r"'pyomo' backend is not supported yet"),
-        ("config.init.time_cluster", "clusters.csv", r"time clustering.*not support yet"),
-        ("config.init.mode", "spores", r"'spores' math.*not supported by esmflow yet"),
         ("config.init.datetime_format", "%d/%m/%Y", r"Only ISO 8601"),
         ("config.solve.shadow_prices", ["system_balance"], r"prices.*not support yet"),
     ],
@@ -114,10 +146,36 @@ def test_config_that_selects_what_esmflow_does_not_do_is_an_error(
         _prepare({key: value})
 
 
-def test_group_constraints_are_not_silently_ignored() -> None:
-    groups = {"g": {"techs": ["gas_plant"], "flow_cap_max": 5}}
-    with pytest.raises(ModelError, match=r"(?s)group_constraints.*not support yet"):
-        _prepare({"group_constraints": groups})
+@pytest.mark.parametrize(
+    ("values", "constraint"),
+    [
+        ({"group_constraints": {"g": {"flow_cap_max": 5}}}, "group_flow_cap_max"),
+        ({"techs.gas_plant.capacity_factor_max": 0.5}, "flow_capacity_factor_max"),
+        ({"techs.gas_plant.source_scale": 0.5}, "source_availability_supply"),
+        (
+            {
+                "data_definitions.reserve_margin": {
+                    "data": 0.1,
+                    "index": "power",
+                    "dims": "carriers",
+                }
+            },
+            "reserve_margin_capacity",
+        ),
+    ],
+)
+def test_calliope_06_constraints_load_their_math(
+    values: dict[str, object], constraint: str
+) -> None:
+    math = MathDefinition.from_inputs(_prepare(values))
+    assert constraint in math.constraints
+
+
+def test_time_cluster_names_a_parameter_of_the_model() -> None:
+    with pytest.raises(
+        ModelError, match=r"(?s)config\.init\.time_cluster.*'clusters' is not a param"
+    ):
+        _prepare({"config.init.time_cluster": "clusters"})
 
 
 def test_a_calliope_06_model_is_recognised(tmp_path: Path) -> None:
@@ -140,3 +198,49 @@ def test_a_calliope_06_model_is_recognised(tmp_path: Path) -> None:
         assert f"techs.ccgt.{key}" in message
     assert "An indexed parameter needs" not in message  # not reported again in stranger words
     assert message.startswith("5 problems")
+
+
+def _override_names(model_file: Path) -> list[str]:
+    """Every override and scenario a model file (or a file it imports) defines."""
+    names: list[str] = []
+    pending = [model_file]
+    while pending:
+        path = pending.pop()
+        data = read_yaml_file(path)
+        names += [*(data.get("overrides") or {}), *(data.get("scenarios") or {})]
+        imports = data.get("import") or []
+        pending += [
+            path.parent / entry for entry in ([imports] if isinstance(imports, str) else imports)
+        ]
+    return names
+
+
+ROOT = Path(__file__).resolve().parents[1]
+OUR_MODELS = sorted(
+    [*ROOT.glob("examples/*/model.yaml"), *(ROOT / "tests" / "data").rglob("model.yaml")]
+)
+RUNS = [(path, name) for path in OUR_MODELS for name in [None, *_override_names(path)]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("model_file", "override"),
+    RUNS,
+    ids=[f"{path.parent.relative_to(ROOT)}:{name or 'base'}" for path, name in RUNS],
+)
+def test_nothing_in_our_models_is_ignored_without_a_word(
+    model_file: Path, override: str | None
+) -> None:
+    """Every input of every example and test model (each override and scenario too) is read by
+    the model's active math, or was named in a warning (an error stops the load outright)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            inputs = prepare_inputs(read_model(model_file, [override] if override else []))
+        except ModelError:
+            return  # refused outright, with its reasons: nothing silently ignored
+    warned = " ".join(str(w.message) for w in caught if issubclass(w.category, ModelWarning))
+    math = MathDefinition.from_inputs(inputs)
+    read = math.known_names() | STRUCTURAL_KEYS | {"timestep_resolution", "timestep_weights"}
+    silent = [name for name in inputs.data_vars if name not in read and f"'{name}'" not in warned]
+    assert not silent, f"read by no math and named in no warning: {silent}"

@@ -160,9 +160,9 @@ def test_successive_changes_move_right_hand_sides_like_fresh_builds(tmp_path: Pa
     session.solve()
     demand_now = model.inputs["sink_use_equals"]
     level_now = xr.full_like(model.inputs["storage_initial"], 0.2, dtype=float)
-    for demand, level in (([2.0, 2.0, 2.0], 0.6), ([0.5, 3.0, 1.0], 1.0), ([1.0, 1.0, 4.0], 0.0)):
+    for wanted, level in (([2.0, 2.0, 2.0], 0.6), ([0.5, 3.0, 1.0], 1.0), ([1.0, 1.0, 4.0], 0.0)):
         new = {
-            "sink_use_equals": _timeseries_like(demand_now, demand),
+            "sink_use_equals": _timeseries_like(demand_now, wanted),
             "storage_initial": level_now.where(level_now.isnull(), level),
         }
         session.apply(linked.update_inputs(new))

@@ -5,10 +5,14 @@ suspicious data warns with a ModelWarning.
 from __future__ import annotations
 
 import pytest
+from clustering_models import seasonal_model, solve_clustered
 from math_models import demand, model_definition, per_cost, supply, write_model
 
 from esmflow import Model
 from esmflow.errors import ModelError, ModelWarning
+from esmflow.math.engine.build import build_program
+from esmflow.math.schema import BUILTIN_MATH_DIR, MathDefinition, read_math_yaml
+from esmflow.options import BuildOptions
 
 
 def load_and_build(folder, definition) -> Model:
@@ -113,11 +117,27 @@ def test_warning_checks(tmp_path, check):
         load_and_build(tmp_path, definition)
 
 
-CLUSTERING = ["no_storage_discharge_depth_when_clustering", "cyclic_storage_needs_inter_cluster"]
+CLUSTERING = {
+    "no_storage_discharge_depth_when_clustering": (
+        {"storage_discharge_depth": 0.1, "cyclic_storage": False},
+        pytest.warns(ModelWarning, match="storage_discharge_depth"),
+    ),
+    "cyclic_storage_needs_inter_cluster": (
+        {},
+        pytest.raises(ModelError, match="cyclic_storage_needs_inter_cluster"),
+    ),
+}
 
 
-@pytest.mark.skip(reason="time clustering is a pass-through until the clustering issue lands")
-@pytest.mark.parametrize("check", CLUSTERING)
-def test_clustering_checks(check):
+@pytest.mark.parametrize("check", sorted(CLUSTERING))
+def test_clustering_checks(tmp_path, check):
     """`no_storage_discharge_depth_when_clustering` (warn), `cyclic_storage_needs_inter_cluster`
-    (raise): both need `lookup_cluster_last_timestep`, which only time clustering creates."""
+    (raise): base math alone on clustered inputs, as Calliope without its storage_inter_cluster
+    math. (esmflow always merges storage_inter_cluster.yaml once time is clustered; it honours
+    discharge depth and cyclic storage, so it switches both checks off.)"""
+    store_params, expectation = CLUSTERING[check]
+    clustered = solve_clustered(tmp_path, seasonal_model(store_params))
+    base_only = MathDefinition(read_math_yaml((BUILTIN_MATH_DIR / "base.yaml").read_text()))
+    assert check not in clustered.math.checks  # switched off by the extension
+    with expectation:
+        build_program(clustered.inputs, base_only, BuildOptions.from_model_config({}))

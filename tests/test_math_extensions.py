@@ -107,3 +107,41 @@ def test_no_two_shipped_extensions_change_the_same_field_of_a_base_component() -
     assert not clashes, "fields of base components changed by two extensions:\n" + "\n".join(
         clashes
     )
+
+
+def test_an_extension_loads_the_extensions_it_builds_on() -> None:
+    # unit commitment widens MILP math's `operating_units`: a model that sets only
+    # `min_up_time` gets both files, MILP math first
+    assert schema.extension_dependencies()["unit_commitment"] == frozenset({"milp"})
+    assert schema.triggered_extensions({"min_up_time"}) == ["milp", "unit_commitment"]
+    assert schema.triggered_extensions({"cap_method"}) == ["milp"]
+    assert all("unit_commitment" not in needs for needs in schema.extension_dependencies().values())
+
+
+def test_no_two_shipped_extensions_change_the_same_field_of_an_extension_component() -> None:
+    """An extension that builds on another (unit commitment on MILP math) may change the
+    other's components; each such field has one owner too."""
+    owners: dict[str, str] = {}
+    clashes = []
+    dependencies = schema.extension_dependencies()
+    for name in builtin_extensions():
+        for needed in dependencies[name]:
+            for path in _changed_fields(schema.read_builtin(name), schema.read_builtin(needed)):
+                if path in owners:
+                    clashes.append(f"{path}: {owners[path]} and {name}")
+                owners.setdefault(path, name)
+    assert not clashes
+
+
+def test_base_fields_an_extension_rewrites_keep_base_math_as_it_is() -> None:
+    """Extensions that rewrite a base equation to add a term (the reservoir's spill, the
+    storage charge ratio's exclusion) repeat base math's expression: they must follow it."""
+    base = schema.read_builtin("base")["constraints"]
+    reservoir = schema.read_builtin("reservoir")["constraints"]["balance_supply_with_storage"]
+    written = " ".join(reservoir["equations"][0]["expression"].split())
+    original = " ".join(base["balance_supply_with_storage"]["equations"][0]["expression"].split())
+    assert written == f"{original} - $spilled"
+    limits = schema.read_builtin("storage_limits")["constraints"]["flow_in_max"]
+    assert [e["expression"] for e in limits["equations"]] == [
+        e["expression"] for e in base["flow_in_max"]["equations"]
+    ]

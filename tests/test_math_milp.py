@@ -367,7 +367,7 @@ def build(tmp_path, techs: dict) -> Model:
     ("params", "words"),
     [
         ({"cap_method": "integer", "flow_cap_per_unit": 10, "flow_cap_max": 50}, "conflicting"),
-        ({"integer_dispatch": True}, r"needs `cap_method: integer`"),
+        ({"integer_dispatch": True}, r"needs units to switch on and off: `cap_method: integer`"),
         (
             {"cap_method": "integer", "cost_purchase_per_distance": per_cost(1)},
             "transmission technologies only",

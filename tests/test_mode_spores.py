@@ -81,7 +81,9 @@ def test_a_given_baseline_cost_is_used_as_it_is(tmp_path: Path) -> None:
 
 
 def test_an_unknown_tracking_parameter_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match=r"(?s)tracking parameter 'spores_trackr'.*spores_tracker"):
+    # caught when the model is read, before any solve
+    match = r"(?s)config.solve.spores.tracking_parameter.*'spores_trackr' is not a parameter.*'spores_tracker'"
+    with pytest.raises(ModelError, match=match):
         solved(tmp_path, spores_model(tracking_parameter="spores_trackr"))
 
 

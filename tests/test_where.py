@@ -121,6 +121,8 @@ CASES = [
     ("defined(techs=[dem], within=nodes, how=any)", [("A",)]),
     ("flow_out", [("A", "gen")]),  # a variable: where it exists
     ("base_tech==supply or base_tech==demand and cost>0", [("gen",)]),  # AND/OR left to right
+    ("is_maximum(timestep_resolution, over=timesteps)", [("2005-01-01 02:00:00",)]),
+    ("is_maximum(cost, over=techs)", [("gen",)]),  # NaN never the largest
 ]
 
 

@@ -36,6 +36,10 @@ OUTPUTS = [
     "summaries/flows_by_carrier.csv",
     "plots/dispatch.png",
     "plots/capacity.png",
+    "plots/clustering.png",
+    "results_full_year.nc",
+    "summaries/storage_levels.csv",
+    "plots/storage_levels.png",
     "provenance/config.yaml",
 ]
 
@@ -181,6 +185,54 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
         assert "mip_rel_gp" in results.attrs["warnings"]
     record = yaml.safe_load((folder / "provenance" / "config.yaml").read_text())
     assert record["solve"]["termination"] == "optimal" and record["solve"]["warnings"] == 1
+
+
+def test_a_clustered_scenario_runs_end_to_end(repo_copy: Path) -> None:
+    # the tiny model's two days clustered into one representative day (weight 2); storage is
+    # tracked across both days; changing the clustering re-runs from cluster_time on
+    def scenario(n_periods: int) -> str:
+        return yaml.safe_dump(
+            {
+                "run": {"scenarios": ["tiny_clustered"]},
+                "scenarios": {
+                    "tiny_clustered": {
+                        "model": "tests/data/tiny/model.yaml",
+                        "clustering": {"n_periods": n_periods},
+                        "solver": {"threads": 1},
+                    }
+                },
+            }
+        )
+
+    (repo_copy / "clustered.yaml").write_text(scenario(1))
+    done = snakemake(repo_copy, "--cores", "2", "--configfile", "clustered.yaml")
+    assert done.returncode == 0, report(done)
+    folder = repo_copy / "results" / "tiny_clustered"
+    missing = [name for name in OUTPUTS if not (folder / name).is_file()]
+    assert not missing, missing
+    with xr.open_dataset(folder / "model_inputs.nc") as inputs:
+        assert inputs.sizes["timesteps"] == 24 and inputs.sizes["datesteps"] == 2
+        assert (inputs["timestep_weights"] == 2).all()
+        assert "storage_inter_cluster" in inputs.attrs["math"]
+    with xr.open_dataset(folder / "results_full_year.nc") as full:
+        assert full.sizes["timesteps"] == 48
+        assert float(full["storage"].sel(nodes="south", techs="battery").max()) > 0
+    levels = (folder / "summaries" / "storage_levels.csv").read_text().splitlines()
+    assert levels[0] == "timesteps,nodes,techs,storage" and len(levels) == 1 + 48
+
+    (repo_copy / "clustered.yaml").write_text(scenario(2))
+    changed = snakemake(repo_copy, "-n", "--configfile", "clustered.yaml")
+    assert changed.returncode == 0, report(changed)
+    # the job table (cluster_time runs in the group "prep", shown apart from other rules)
+    planned = set(re.findall(r"^(\w+) +\d+$", changed.stdout, flags=re.MULTILINE)) - {"total"}
+    assert planned == {
+        "cluster_time",
+        "build_model",
+        "solve_model",
+        "postprocess",
+        "dump_provenance",
+        "all",
+    }, report(changed)
 
 
 def test_bad_model_stops_in_prepare_inputs(repo_copy: Path) -> None:

@@ -8,7 +8,9 @@ Optional math has one mechanism. Every built-in file other than `base` and the m
 *extension* (group constraints, carrier tiers, MILP, Macro's asset constraints, storage across
 periods, …). An extension is switched on by the model's data: it is loaded when the model defines
 any input (parameter or lookup) that the extension declares and `base.yaml` does not — its
-*triggers*. Its components then apply wherever their `where` finds those inputs. A model never
+*triggers*. An extension that names an input or component another extension declares (unit
+commitment reads MILP's `operating_units`) needs that one: loading it loads the other too. Its
+components then apply wherever their `where` finds those inputs. A model never
 names our files (naming one in `extra_math`, as Calliope files do for `milp`, is accepted), and
 a parameter of ours is never read by nothing: defining it is what loads the math that reads it. Later files merge over earlier ones
 the way Calliope 0.7 merges them: mappings are united key by key (recursively), anything else —
@@ -155,6 +157,7 @@ def builtin_extensions() -> dict[str, frozenset[str]]:
             if name == "base" or name in MODE_MATH.values():
                 continue
             extensions[name] = frozenset(_declared_inputs(read_builtin(name)) - base)
+        _EXTENSIONS_CACHE.clear()
         _EXTENSIONS_CACHE.update(state=state, extensions=extensions)
     return dict(_EXTENSIONS_CACHE["extensions"])
 
@@ -178,10 +181,71 @@ def _declared_inputs(data: Mapping[str, Any]) -> set[str]:
 
 
 def triggered_extensions(defined_inputs: set[str] | frozenset[str]) -> list[str]:
-    """The built-in extensions that inputs defined by a model switch on, in merge order."""
-    return [
+    """The built-in extensions that inputs defined by a model switch on, in merge order.
+
+    Each switched-on extension brings the extensions it needs (`extension_dependencies`).
+    """
+    wanted = {
         name for name, triggers in builtin_extensions().items() if triggers & set(defined_inputs)
-    ]
+    }
+    needs = extension_dependencies()
+    pending = list(wanted)
+    while pending:
+        for needed in needs.get(pending.pop(), frozenset()) - wanted:
+            wanted.add(needed)
+            pending.append(needed)
+    return [name for name in builtin_extensions() if name in wanted]
+
+
+def extension_dependencies() -> dict[str, frozenset[str]]:
+    """Each built-in extension → the other extensions whose declared names it uses.
+
+    An extension uses another when its strings name an input, variable or global expression
+    that the other declares and base math does not, or when it changes one of the other's
+    components (e.g. widens the `where` of a variable the other declares).
+    """
+    extensions = builtin_extensions()  # (refreshes the cache when the files changed)
+    if "dependencies" not in _EXTENSIONS_CACHE:
+        _EXTENSIONS_CACHE["dependencies"] = _dependencies(extensions)
+    return dict(_EXTENSIONS_CACHE["dependencies"])
+
+
+def _dependencies(extensions: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    base = _originated(read_builtin("base"))
+    owned = {name: _originated(read_builtin(name)) - base for name in extensions}
+    dependencies = {}
+    for name in extensions:
+        data = read_builtin(name)
+        used = _referenced_in(data) | {c for s in SECTIONS for c in data.get(s) or {}}
+        dependencies[name] = frozenset(
+            other for other in extensions if other != name and used & owned[other]
+        )
+    return dependencies
+
+
+def _originated(data: Mapping[str, Any]) -> set[str]:
+    """Names a math file defines (not only changes): inputs it declares, components with a foreach."""
+    names = {
+        name
+        for section in ("parameters", "lookups")
+        for name, declaration in (data.get(section) or {}).items()
+        if not isinstance(declaration, Mapping) or {"default", "dtype", "unit"} & set(declaration)
+    }
+    for section in COMPONENT_SECTIONS:
+        for component, definition in (data.get(section) or {}).items():
+            if isinstance(definition, Mapping) and "foreach" in definition:
+                names.add(component)
+    return names
+
+
+def _referenced_in(data: Mapping[str, Any]) -> set[str]:
+    names: set[str] = set()
+    for section in COMPONENT_SECTIONS:
+        for component, definition in (data.get(section) or {}).items():
+            if isinstance(definition, Mapping):
+                for kind, key_path, text in component_strings(f"{section}.{component}", definition):
+                    names |= referenced_names(parse(text, kind, key_path=key_path))
+    return names
 
 
 def mode_math_declaring(name: str) -> str | None:

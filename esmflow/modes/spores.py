@@ -153,11 +153,12 @@ def tracked_techs(inputs: xr.Dataset, options: SporesOptions) -> xr.DataArray:
             closest=closest_name(name, [str(n) for n in inputs.data_vars]),
         )
     parameter = inputs[name]
-    defined = (
-        parameter.notnull() & (parameter != "")
-        if parameter.dtype.kind in "OUS"
-        else (parameter.notnull())
-    )
+    if parameter.dtype.kind == "b":  # a flag: tracked where true (false is how it is undefined)
+        defined = parameter
+    elif parameter.dtype.kind in "OUS":
+        defined = parameter.notnull() & (parameter != "") & (parameter != False)  # noqa: E712
+    else:
+        defined = parameter.notnull()
     return defined & active.astype(bool)
 
 
@@ -235,6 +236,17 @@ def _inputs_used(linked: LinkedProgram) -> xr.Dataset:
     return xr.Dataset({name: linked.inputs[name] for name in names if name in linked.inputs})
 
 
+def _tracked(mode_inputs: xr.Dataset, solution: xr.Dataset) -> dict[str, xr.DataArray]:
+    """The scores and cost limit each spore was solved with, under spores.yaml's
+    postprocessed names (the results keep them; they differ per spore, the inputs do not)."""
+    score = mode_inputs["spores_score"].fillna(0).broadcast_like(solution["flow_cap"])
+    tracked = {"spores_score_cumulative": score.where(solution["flow_cap"].notnull())}
+    if "spores_baseline_cost" in mode_inputs:
+        cost = mode_inputs["spores_baseline_cost"].astype(float)
+        tracked["spores_baseline_cost_tracked"] = cost.fillna(np.inf)
+    return tracked
+
+
 def _combined(
     results: list[SolveResult],
     used: list[xr.Dataset],
@@ -259,6 +271,7 @@ def _combined(
             }
         )
     mode_inputs = xr.concat(used, dim=spores, coords="minimal")
+    solution = solution.assign(_tracked(mode_inputs, solution))
     baseline = results[0]
     return SolveResult(
         termination=baseline.termination,

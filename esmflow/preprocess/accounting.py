@@ -6,11 +6,13 @@ it sets (top-level sections, tech and node keys, data-table inputs, config keys)
 
 - read by the math that is active (declared by it or named in one of its strings), or
 - an error that says what the modeller meant:
-  a Calliope 0.6 or Macro name (→ esmflow's name), a parameter of a mode that is not on (→ how
+  a Calliope 0.6 name (→ esmflow's name), a parameter of a mode that is not on (→ how
   to switch it on), a parameter of a feature esmflow does not build yet, a decision variable
   given as data, a near miss of a known name (→ the closest one); or
 - a `ModelWarning` naming it and the closest known name (user data that only post-processing
   or the modeller's own scripts read is legitimate, as in Calliope).
+
+Macro's names are not reported here: `aliases.py` has renamed them to esmflow's before.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from esmflow.vocabulary import (
     CALLIOPE06_NAMES,
     CALLIOPE06_TECH_KEYS,
     CALLIOPE06_TOP_LEVEL,
-    MACRO_NAMES,
+    SWITCH_NAMES,
     planned_feature_of,
 )
 
@@ -118,12 +120,6 @@ def account_for_config(config: Any, problems: ProblemCollector) -> None:
             expected=" or ".join(BACKENDS) + " (or leave it out)",
             got=str(backend),
         )
-    if init.get("time_cluster") is not None:
-        problems.add(
-            _not_yet("time_cluster", "time clustering (representative days)"),
-            key_path="config.init.time_cluster",
-            got=repr(init["time_cluster"]),
-        )
     for key in ("datetime_format", "date_format"):
         if init.get(key) not in (None, "ISO8601"):
             problems.add(
@@ -148,10 +144,26 @@ def account_for_config(config: Any, problems: ProblemCollector) -> None:
 
 
 def account_for_parameters(
-    definitions: ParameterDefinitions, math: MathDefinition, problems: ProblemCollector
+    definitions: ParameterDefinitions,
+    math: MathDefinition,
+    problems: ProblemCollector,
+    read_by_config: Mapping[str, Any] | None = None,
 ) -> None:
-    """Every parameter the model defines is read by the active math, or reported (see module)."""
-    known = math.known_names() | STRUCTURAL_KEYS
+    """Every parameter the model defines is read by the active math, or reported (see module).
+
+    `read_by_config` maps config key paths to the parameters they name (e.g.
+    `config.init.time_cluster` → the representative-day lookup): those are read, and must exist.
+    """
+    named = {key: str(name) for key, name in (read_by_config or {}).items() if name is not None}
+    for key_path, name in named.items():
+        if name not in definitions.names():
+            problems.add(
+                f"'{name}' is not a parameter of this model",
+                key_path=key_path,
+                expected="the name of a parameter the model defines (e.g. from a data table)",
+                closest=closest_name(name, definitions.names()),
+            )
+    known = math.known_names() | STRUCTURAL_KEYS | set(named.values())
     results = set(math.variables) | set(math.global_expressions)
     unread: list[tuple[str, dict[str, str | None]]] = []
     for name in definitions.names():
@@ -192,10 +204,10 @@ def _explain(name: str, results: set[str]) -> tuple[str | None, str | None]:
             f"'{name}' is Calliope 0.6's name",
             "esmflow's (Calliope 0.7's) name: " + CALLIOPE06_NAMES[name].suggestion(),
         )
-    if name in MACRO_NAMES:
+    if name in SWITCH_NAMES:
         return (
-            f"'{name}' is Macro's name",
-            "esmflow's name: " + MACRO_NAMES[name].suggestion(),
+            f"'{name}' is a decision variable of the storage_inter_cluster math, not a switch",
+            "esmflow's switch: " + SWITCH_NAMES[name].suggestion(),
         )
     mode = mode_math_declaring(name)
     if mode is not None and name in results:  # a capacity: decided here, given in operate mode

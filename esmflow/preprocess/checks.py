@@ -39,6 +39,7 @@ TOP_LEVEL_KEYS = (
     "scenarios",
     "import",
     "group_constraints",
+    "group_share",
 )
 _EFFICIENCY = re.compile(r"_eff(_|$)")
 _KIND_OF_DTYPE = {"bool": "bool", "string": "string", "float": "float", "integer": "float"}

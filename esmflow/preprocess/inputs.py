@@ -25,11 +25,18 @@ from esmflow.errors import ModelError, ModelWarning, ProblemCollector, closest_n
 from esmflow.io.read_model import ModelDefinition
 from esmflow.io.yaml_files import dump_yaml, parse_yaml
 from esmflow.math.schema import MathDefinition
+from esmflow.options import BuildOptions
 from esmflow.preprocess.accounting import (
     account_for_config,
     account_for_parameters,
     account_for_top_level,
     drop_foreign_tech_keys,
+)
+from esmflow.preprocess.aliases import rename_aliases
+from esmflow.preprocess.carrier_tiers import (
+    add_tier_carriers,
+    complete_carrier_tiers,
+    normalise_carrier_ratios,
 )
 from esmflow.preprocess.checks import (
     attach_files,
@@ -39,10 +46,18 @@ from esmflow.preprocess.checks import (
 )
 from esmflow.preprocess.config import resolve_config
 from esmflow.preprocess.data_tables import load_data_tables
+from esmflow.preprocess.group_constraints import add_group_constraints
 from esmflow.preprocess.label_checks import check_labels, warn_ignored_data
 from esmflow.preprocess.model_math import load_model_math, pivot_dims, resample_methods
 from esmflow.preprocess.parameters import ParameterDefinitions
 from esmflow.preprocess.semantic_checks import check_semantics
+from esmflow.preprocess.switches import (
+    Switch,
+    check_forced_switches,
+    check_switch_names,
+    take_switches,
+    with_switches,
+)
 from esmflow.preprocess.techs_nodes import (
     Layout,
     add_table_definitions,
@@ -57,6 +72,7 @@ from esmflow.preprocess.time import (
     resample_time,
     subset_time,
 )
+from esmflow.preprocess.windows import check_windows
 
 DEFINITION_DIMS = ("nodes", "techs", "carriers")  # dims of the "is defined here" matrix
 
@@ -72,6 +88,7 @@ class _CheckedDefinition:
     definitions: ParameterDefinitions
     kinds: dict[str, str]
     files: dict[str, str]
+    switches: list[Switch]
 
 
 def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
@@ -96,6 +113,8 @@ def _build_inputs(definition: ModelDefinition, checked: _CheckedDefinition) -> x
     """The inputs Dataset from checked definitions: combine, `active`, clean-up, time, attributes."""
     init = checked.config["init"]
     inputs = _combine(checked.definitions, checked.layout, checked.kinds)
+    inputs = with_switches(inputs, checked.switches)
+    inputs = complete_carrier_tiers(inputs)
     inputs = _apply_active(inputs, checked.layout)
     retain_inactive = bool(init.get("retain_inactive"))
     if not retain_inactive:
@@ -108,6 +127,7 @@ def _build_inputs(definition: ModelDefinition, checked: _CheckedDefinition) -> x
     inputs = _select_dims(inputs, init, checked.math, retain_inactive)
     warn_ignored_data(checked.layout, checked.definitions, inputs, init)
     inputs = add_time_parameters(inputs)
+    _check_switches_and_windows(inputs, checked)
     inputs = inputs.assign_coords(
         {dim: inputs[dim].values.astype(str) for dim in inputs.dims if dim != "timesteps"}
     )
@@ -132,6 +152,7 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     check_top_level_keys(model, problems)
     account_for_top_level(model, problems)
     model = drop_foreign_tech_keys(model, problems)
+    model = normalise_carrier_ratios(model, problems)
     config = resolve_config(model.get("config"), problems)
     account_for_config(model.get("config"), problems)
     init = config["init"]
@@ -143,17 +164,26 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
         model.get("data_tables") or {}, definition.path.parent, files, problems
     )
     layout = build_layout(model, tables, pivots, problems)
+    switches = take_switches(layout, problems)
     definitions = ParameterDefinitions()
     add_table_definitions(definitions, tables, pivots, problems)
     broadcast = bool(init["broadcast_input_data"])
     data_definitions = model.get("data_definitions") or {}
     add_yaml_definitions(definitions, layout, data_definitions, pivots, broadcast, problems)
+    rename_aliases(definitions, problems)
+    add_tier_carriers(definitions, problems)
+    add_group_constraints(model, layout, definitions, problems)
     # the data known, load the math again with the extensions it switches on (cached)
     defined = frozenset(definitions.names())
     math, math_text = load_model_math(init, definition.path.parent, files, problems, defined)
     kinds = parameter_kinds(definitions, math)
+    check_switch_names(switches, math, problems)
     check_definitions(definitions, kinds, math, problems)
-    account_for_parameters(definitions, math, problems)
+    named = {"config.init.time_cluster": init.get("time_cluster")}
+    if init.get("mode") == "spores":  # the parameter that says which techs SPORES scores
+        spores = (config.get("solve") or {}).get("spores") or {}
+        named["config.solve.spores.tracking_parameter"] = spores.get("tracking_parameter")
+    account_for_parameters(definitions, math, problems, read_by_config=named)
     check_labels(model, layout, definitions, tables, definition.introduced, problems)
     check_semantics(definitions, layout, tables, problems)
     check_table_times(tables, definitions, init, problems)
@@ -161,7 +191,16 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     if timesteps is not None and len(timesteps):
         check_time_config(init, pd.DatetimeIndex(timesteps), problems)
     _raise_with_files(problems, definition)
-    return _CheckedDefinition(config, math, math_text, layout, definitions, kinds, files)
+    return _CheckedDefinition(config, math, math_text, layout, definitions, kinds, files, switches)
+
+
+def _check_switches_and_windows(inputs: xr.Dataset, checked: _CheckedDefinition) -> None:
+    """Switches set to true apply where set; minimum up/down times fit the horizon."""
+    problems = ProblemCollector()
+    options = BuildOptions.from_model_config(checked.config)
+    check_forced_switches(inputs, checked.switches, checked.math, options, problems)
+    check_windows(inputs, problems)
+    problems.raise_if_any()
 
 
 def _raise_with_files(problems: ProblemCollector, definition: ModelDefinition) -> None:

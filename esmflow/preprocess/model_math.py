@@ -20,6 +20,7 @@ from esmflow.math.schema import (
     MathDefinition,
     builtin_extensions,
     load_math,
+    merge_math,
     read_builtin,
     triggered_extensions,
 )
@@ -107,3 +108,36 @@ def resample_methods(math: MathDefinition) -> dict[str, str]:
             if isinstance(declaration, Mapping):
                 methods[str(name)] = str(declaration.get("resample_method", "first"))
     return methods
+
+
+def merge_triggered_extensions(math_text: str, defined_inputs: set[str] | frozenset[str]) -> str:
+    """The stored math with every built-in extension that `defined_inputs` newly switch on.
+
+    For stages after `prepare_inputs` that add inputs, such as time clustering (its lookups
+    switch on `storage_inter_cluster`). An extension already in the math (all its triggers
+    declared there) is left where it is. New ones are merged over the stored math in file-name
+    order, i.e. after the model's own `extra_math`: a model whose math file changes one of our
+    extension's components must list that extension in `extra_math` before its own file, so
+    that the extension is loaded (and overridden) at `prepare_inputs` already.
+    """
+    math = MathDefinition.from_yaml_text(math_text, source="inputs.attrs['math']")
+    declared = set(math.data["parameters"]) | set(math.data["lookups"])
+    extensions = builtin_extensions()
+    new = [
+        name for name in triggered_extensions(defined_inputs) if not extensions[name] <= declared
+    ]
+    if not new:
+        return math_text
+    merged: dict[str, Any] = {key: value for key, value in math.data.items() if value}
+    origins = dict(math.origins)
+    for name in new:
+        text = read_builtin(name)
+        merged = merge_math(merged, text)
+        origins.update(
+            {
+                f"{sec}.{comp}": f"{name}.yaml"
+                for sec in schema.SECTIONS
+                for comp in text.get(sec) or {}
+            }
+        )
+    return MathDefinition(merged, origins).to_yaml()

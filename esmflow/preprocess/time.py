@@ -1,4 +1,4 @@
-"""Time steps of the inputs: subset, resample, resolution and weights; clustering (pass-through).
+"""Time steps of the inputs: subset, resample, resolution and weights (clustering: clustering.py).
 
 `config.init.subset.timesteps: [start, end]` keeps an inclusive range and accepts partial dates as
 Calliope does ("2005-01" is all of January; an end date "2005-01-05" includes that whole day).
@@ -220,9 +220,4 @@ def add_time_parameters(inputs: xr.Dataset) -> xr.Dataset:
         hours.astype(float).drop_vars("timesteps").assign_coords(timesteps=timesteps)
     )
     inputs["timestep_weights"] = xr.ones_like(inputs["timestep_resolution"])
-    return inputs
-
-
-def cluster_time(inputs: xr.Dataset) -> xr.Dataset:
-    """Return inputs over the model's time steps after clustering; identity when none is asked for."""
     return inputs

@@ -13,13 +13,14 @@ where.py      where strings → boolean xarray masks
 expression.py expression strings → `Term`s (linopy expressions or xarray arrays)
 resolve.py    every name/helper/`$ref` checked before evaluation, closest-name errors
 checks.py     the math's `checks`, run before the build
-masks.py      where a component exists: active ∧ foreach ∧ `where`, memoised per build
+masks.py      where a component exists: active ∧ foreach ∧ `where` ∧ switches, memoised per build
 variants.py   equations × sub-expression × slice cases, their masks, each term on its mask
 rows.py       constraint rows in linopy's layout, constant-row checks, objective constant
 build.py      `build_program`: components in order → `Program` (math/program.py)
+existence.py  where each component would exist, without building it (switch checks)
 postprocessed.py the math's `postprocessed` arrays from a solution
 
 Imports run one way: tree, term → grammar → context → helpers → where → expression → masks →
-variants → rows, checks, resolve → build; postprocessed uses context/expression/masks/variants.
+variants → rows, checks, resolve → build → existence; postprocessed uses context/expression/masks/variants.
 Helpers never evaluate trees: the evaluators evaluate their arguments and pass values in.
 """

@@ -33,7 +33,13 @@ from esmflow.errors import ModelError, closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.checks import run_checks
 from esmflow.math.engine.context import Context, make_context
-from esmflow.math.engine.masks import component_mask, exists_nowhere
+from esmflow.math.engine.masks import (
+    component_mask,
+    exists_nowhere,
+    reduce_to,
+    switched_on,
+    where_mask,
+)
 from esmflow.math.engine.resolve import check_math
 from esmflow.math.engine.rows import (
     SIGNS,
@@ -87,19 +93,19 @@ def build_program(inputs: xr.Dataset, math: MathDefinition, options: BuildOption
         settings(semantics=LINOPY_SEMANTICS)
         model = linopy.Model(sparse=SPARSE_CONSTRAINTS)
         program = Program(model=model)
-        for name, definition in ordered(math.variables):
+        for name, definition in in_build_order(math.variables):
             ctx = _add_variable(model, program, name, definition, ctx)
-        for name, definition in ordered(math.global_expressions):
+        for name, definition in in_build_order(math.global_expressions):
             ctx = _add_global_expression(program, name, definition, ctx)
-        for name, definition in ordered(math.constraints):
+        for name, definition in in_build_order(math.constraints):
             _add_constraint(model, program, name, definition, ctx)
         _add_objective(model, program, objective, math.objectives[objective], ctx)
     program.exists = dict(ctx.exists)
     return program
 
 
-def ordered(section: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """A math section's components in build order: by `order`, then as written."""
+def in_build_order(section: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """A section's components in the order they are built: by `order`, then as listed."""
     items = list(section.items())
     return sorted(
         items, key=lambda item: item[1].get("order", 0) if isinstance(item[1], dict) else 0
@@ -127,18 +133,62 @@ def _add_variable(
         return replace(ctx, exists={**ctx.exists, name: xr.DataArray(False)})
     mask, lower, upper = found
     domain = str(definition.get("domain", "real"))
+    whole = _whole_entries(name, definition, mask, ctx) if domain != "real" else None
     variable = model.add_variables(
         lower=lower,
         upper=upper,
         name=name,
         mask=mask,
-        integer=domain == "integer",
-        binary=domain == "binary",
+        integer=domain == "integer" and whole is None,
+        binary=domain == "binary" and whole is None,
     )
+    if whole is not None and bool(whole.any()):
+        _tie_to_whole_numbers(model, variable, name, domain, lower, upper, whole)
     program.register(name, "variables", list(mask.dims))
     return replace(
         ctx, variables={**ctx.variables, name: variable}, exists={**ctx.exists, name: mask}
     )
+
+
+def _whole_entries(
+    name: str, definition: Mapping[str, Any], mask: xr.DataArray, ctx: Context
+) -> xr.DataArray | None:
+    """Where a variable with `domain_where` takes whole numbers, if only at some entries.
+
+    None when its domain applies to every entry (no `domain_where`, or it holds wherever the
+    variable exists): linopy then marks the whole variable integer or binary.
+    """
+    text = definition.get("domain_where")
+    if not isinstance(text, str):
+        return None
+    whole = mask & where_mask(text, f"variables.{name}.domain_where", ctx)
+    whole = reduce_to(whole, list(mask.dims))
+    return None if bool((whole == mask).all()) else whole
+
+
+def _tie_to_whole_numbers(
+    model: linopy.Model,
+    variable: linopy.Variable,
+    name: str,
+    domain: str,
+    lower: xr.DataArray,
+    upper: xr.DataArray,
+    whole: xr.DataArray,
+) -> None:
+    """A variable that is whole at some entries only: a real variable, equal there to a twin.
+
+    linopy marks a whole variable integer or not, so the entries that must be whole get an
+    integer (or binary) twin `<name>__whole` and a row `<name>__whole` tying the two.
+    """
+    twin = model.add_variables(
+        lower=lower,
+        upper=upper,
+        name=f"{name}__whole",
+        mask=whole,
+        integer=domain == "integer",
+        binary=domain == "binary",
+    )
+    model.add_constraints(variable - twin == 0, name=f"{name}__whole", mask=whole)
 
 
 def variable_bounds(
@@ -161,6 +211,8 @@ def _bound(
 ) -> xr.DataArray:
     if isinstance(spec, str):
         values = ctx.filled(spec).astype(float)
+        on = switched_on(spec, ctx)  # a bound read from a parameter is switched by its name
+        values = values if on is None else values.where(on)
     else:
         values = xr.DataArray(float(spec))
     extra = [dim for dim in values.dims if dim not in mask.dims]

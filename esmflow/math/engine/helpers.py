@@ -2,9 +2,10 @@
 
 Every helper of Calliope 0.7.0 (`backend/helper_functions.py`) with the same meaning and
 argument names, plus `defined` (where) and `default_if_empty` (expression) from later Calliope
-versions. `HELPERS` is a plain dict from name to `Helper`, the one declaration of a helper: the
-kind of each argument, and the function that runs in `where` strings and the one that runs in
-`expression` strings (a helper without one is not allowed in that kind of string).
+versions, and esmflow's `is_maximum` (where: the peak item along a dimension). `HELPERS` is a
+plain dict from name to `Helper`, the one declaration of a helper: the kind of each argument,
+and the function that runs in `where` strings and the one that runs in `expression` strings (a
+helper without one is not allowed in that kind of string).
 
 The evaluators (where.py, expression.py) evaluate every argument by its kind and call the
 function with the values; resolve.py checks the names in the arguments by the same kinds before
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import linopy
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -34,7 +36,7 @@ import xarray as xr
 from esmflow.errors import closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.context import Context, defined_mask
-from esmflow.math.engine.term import Term
+from esmflow.math.engine.term import Term, combine_undefined, linear_fillna
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,20 @@ def defined(
     return result
 
 
+def is_maximum(ctx: Context, array: Any, over: str) -> xr.DataArray:
+    """`is_maximum(x, over=timesteps)`: True at the item of `over` where x is largest.
+
+    Per item of x's other dims; on a tie the first such item (as pandas' `idxmax`), and
+    nowhere where x is undefined (NaN) throughout, e.g. the peak-demand timestep per carrier.
+    """
+    array = xr.DataArray(array)
+    if over not in array.dims:
+        raise ctx.error(f"is_maximum(): the values are not indexed over '{over}'")
+    first_largest = array.fillna(-np.inf).argmax(over)  # (other dims): a position along `over`
+    positions = xr.DataArray(np.arange(array.sizes[over]), coords={over: array[over]})
+    return (positions == first_largest) & array.notnull().any(over)
+
+
 # --- in expression strings ---------------------------------------------------------------
 def sum_term(ctx: Context, array: Term, over: list[str]) -> Term:
     """`sum(x, over=techs)`: undefined only where every summed entry is (Calliope's min_count=1)."""
@@ -275,13 +291,19 @@ def reduce_carrier_dim(ctx: Context, array: Term, flow_direction: str) -> Term:
 
 
 def roll(ctx: Context, array: Term, **shifts: int) -> Term:
-    """`roll(x, timesteps=1)`: x shifted along the dims, wrapping around."""
+    """`roll(x, timesteps=1)`: x shifted along the dims, wrapping around.
+
+    A number or parameter that does not vary along a dim is the same after shifting along it
+    (`roll(availability, timesteps=1)` of a scalar availability is itself).
+    """
     data = array.data
-    data = (
-        data.roll(shifts)
-        if not isinstance(data, xr.DataArray)
-        else data.roll(shifts, roll_coords=False)
-    )
+    if not isinstance(data, xr.DataArray | linopy.Variable | linopy.LinearExpression):
+        return array
+    if isinstance(data, xr.DataArray):
+        present = {dim: shift for dim, shift in shifts.items() if dim in data.dims}
+        data = data.roll(present, roll_coords=False) if present else data
+    else:
+        data = data.roll(shifts)
     undefined = array.undefined
     if undefined is not None:
         own = {dim: shift for dim, shift in shifts.items() if dim in undefined.dims}
@@ -294,6 +316,7 @@ def select_from_lookup_arrays(ctx: Context, array: Term, **lookups: str) -> Term
     data, valid = array.data, xr.DataArray(True)
     for dim, name in lookups.items():
         lookup = ctx.raw(name)
+        constant_along = isinstance(data, xr.DataArray) and dim not in data.dims
         labels = pd.Index(ctx.inputs[dim].values)
         found = defined_mask(lookup) if lookup.dtype.kind in "OUS" else lookup.notnull()
         positions = xr.DataArray(
@@ -306,7 +329,8 @@ def select_from_lookup_arrays(ctx: Context, array: Term, **lookups: str) -> Term
             dims=list(renamed.values()),
             coords={renamed[d]: positions[d].values for d in positions.dims},
         )
-        data = data.isel({dim: indexer})
+        if not constant_along:  # a parameter that does not vary along `dim` stays as it is
+            data = data.isel({dim: indexer})
         if f"__{dim}" in data.dims:  # the lookup runs along the same dim: relabel it
             data = data.drop_vars(dim).rename({f"__{dim}": dim})
         valid = valid & found
@@ -361,6 +385,143 @@ def sum_next_n(ctx: Context, array: Term, over: str, N: int) -> Term:  # noqa: N
     return Term(total, None)
 
 
+def sum_recent(ctx: Context, array: Term, hours: str, period_starts: str) -> Term:
+    """`sum_recent(x, hours=min_up_time, period_starts=cluster_first_timestep)`.
+
+    x summed over this timestep and the earlier ones that began less than `hours` hours before
+    it, wrapping around within each period: a period begins at the first timestep and wherever
+    the lookup `period_starts` is true (the whole horizon when it is true nowhere; each
+    representative period when time is clustered). With hourly steps and 4 hours: this step and
+    the 3 before it. A window longer than its period is a ModelError naming where.
+    """
+    window = ctx.filled(hours).astype(float)
+    periods = _periods(ctx, period_starts)
+    _check_window(ctx, window, hours, periods)
+    previous, elapsed = _lags(periods, _largest(window), ctx)
+    included = (elapsed < window) & (elapsed >= 0)  # (…, timesteps, _lag); -1 = past the period
+    data = array.data
+    if isinstance(data, linopy.Variable):
+        data = data.to_linexpr()
+    if isinstance(data, linopy.LinearExpression):
+        windowed = _windowed_expression(linear_fillna(data, 0), previous, included)
+        return Term(windowed, array.undefined)
+    values = xr.DataArray(data).broadcast_like(ctx.inputs["timesteps"])
+    shifted = values.isel(timesteps=previous).assign_coords(timesteps=values["timesteps"])
+    return Term(shifted.where(included, 0).sum("_lag"), array.undefined)
+
+
+@dataclass(frozen=True)
+class _Periods:
+    """Each timestep's period: where it starts, how many steps and hours it has."""
+
+    first: np.ndarray  # (timesteps,) position of the period's first timestep
+    steps: np.ndarray  # (timesteps,) timesteps in the period
+    hours: np.ndarray  # (timesteps,) hours in the period
+    offset: np.ndarray  # (timesteps,) hours from the period's start to the timestep's start
+
+
+def _periods(ctx: Context, period_starts: str) -> _Periods:
+    resolution = (
+        ctx.filled("timestep_resolution")
+        .broadcast_like(ctx.inputs["timesteps"])
+        .values.astype(float)
+    )
+    count = len(resolution)
+    starts_at = np.zeros(count, dtype=bool)
+    starts_at[0] = True
+    marked = ctx.raw(period_starts)
+    if "timesteps" in marked.dims:
+        starts_at |= marked.fillna(False).astype(bool).values
+    begins = np.flatnonzero(starts_at)
+    period = np.cumsum(starts_at) - 1  # (timesteps,)
+    clock = np.concatenate([[0.0], np.cumsum(resolution)[:-1]])  # hours at each step's start
+    return _Periods(
+        first=begins[period],
+        steps=np.diff(np.append(begins, count))[period],
+        hours=np.add.reduceat(resolution, begins)[period],
+        offset=clock - clock[begins[period]],
+    )
+
+
+def _largest(window: xr.DataArray) -> float:
+    finite = window.values[np.isfinite(window.values)]
+    return float(finite.max()) if finite.size else 0.0
+
+
+def _check_window(ctx: Context, window: xr.DataArray, hours: str, periods: _Periods) -> None:
+    too_long = window > float(periods.hours.min())
+    if bool(too_long.any()):
+        found = too_long.where(too_long, drop=True).to_series().index[:3]
+        keys = [key if isinstance(key, tuple) else (key,) for key in found]
+        place = "; ".join(
+            ", ".join(f"{dim} {label}" for dim, label in zip(too_long.dims, key, strict=True))
+            for key in keys
+        )
+        raise ctx.error(
+            f"'{hours}' is longer than one period of the model: "
+            f"{_largest(window.where(too_long)):g} h ({place})",
+            expected=f"at most {periods.hours.min():g} hours (the shortest period: the horizon, "
+            "or one representative period when time is clustered)",
+        )
+
+
+def _lags(periods: _Periods, largest: float, ctx: Context) -> tuple[xr.DataArray, xr.DataArray]:
+    """(timesteps, _lag): the position `lag` steps back in the same period, and the hours since.
+
+    Hours since are -1 for lags that go round the whole period (never inside a window).
+    """
+    shortest_step = float(np.min(periods.hours / periods.steps)) if len(periods.steps) else 1.0
+    count = int(min(periods.steps.max(), np.floor(largest / shortest_step) + 1)) if largest else 1
+    position = np.arange(len(periods.first))[:, None]  # (timesteps, 1)
+    lag = np.arange(count)[None, :]  # (1, _lag)
+    first, steps = periods.first[:, None], periods.steps[:, None]
+    previous = first + (position - first - lag) % steps
+    elapsed = (periods.offset[:, None] - periods.offset[previous]) % periods.hours[:, None]
+    elapsed = np.where(lag < steps, elapsed, -1.0)
+    coords = {"timesteps": ctx.inputs["timesteps"].values}
+    return (
+        xr.DataArray(previous, dims=("timesteps", "_lag")),
+        xr.DataArray(elapsed, dims=("timesteps", "_lag"), coords=coords),
+    )
+
+
+def _windowed_expression(
+    expression: linopy.LinearExpression, previous: xr.DataArray, included: xr.DataArray
+) -> linopy.LinearExpression:
+    """Σ over lags of the expression at `previous`, each lag's terms kept where `included`."""
+    data = expression.data
+    shifted = data.isel(timesteps=previous).assign_coords(timesteps=data["timesteps"])
+    included = included.broadcast_like(shifted["const"])
+    terms = xr.Dataset(
+        {
+            "coeffs": shifted["coeffs"].where(included, 0.0),
+            "vars": shifted["vars"].where(included, -1),
+        }
+    ).stack(_stacked=("_lag", "_term"))
+    terms = terms.drop_vars(["_stacked", "_lag", "_term"]).rename({"_stacked": "_term"})
+    summed = terms.assign(const=shifted["const"].where(included, 0.0).sum("_lag"))
+    dims = [dim for dim in summed["const"].dims]
+    return linopy.LinearExpression(summed.transpose(*dims, "_term"), expression.model)
+
+
+def minimum(ctx: Context, first: Term, second: Term) -> Term:
+    """`minimum(a, b)`: the smaller of two numbers, entry by entry (not of decision variables)."""
+    a, b = _numbers("minimum", ctx, first, second)
+    return Term(xr.where(a <= b, a, b), combine_undefined(first.undefined, second.undefined))
+
+
+def maximum(ctx: Context, first: Term, second: Term) -> Term:
+    """`maximum(a, b)`: the larger of two numbers, entry by entry (not of decision variables)."""
+    a, b = _numbers("maximum", ctx, first, second)
+    return Term(xr.where(a >= b, a, b), combine_undefined(first.undefined, second.undefined))
+
+
+def _numbers(name: str, ctx: Context, *terms: Term) -> list[xr.DataArray]:
+    if any(term.is_linear for term in terms):
+        raise ctx.error(f"{name}() compares numbers; decision variables would make it non-linear")
+    return [xr.DataArray(term.data) for term in terms]
+
+
 OVER = (("over", "dims"),)
 HELPERS: dict[str, Helper] = {
     "any": Helper(args=(("input_component", "condition"),), kwargs=OVER, where=any_over),
@@ -400,4 +561,12 @@ HELPERS: dict[str, Helper] = {
     "sum_next_n": Helper(
         args=(("array", "array"), ("over", "dim"), ("N", "integer")), expression=sum_next_n
     ),
+    "sum_recent": Helper(
+        args=(("array", "array"),),
+        kwargs=(("hours", "input"), ("period_starts", "input")),
+        expression=sum_recent,
+    ),
+    "minimum": Helper(args=(("first", "array"), ("second", "array")), expression=minimum),
+    "maximum": Helper(args=(("first", "array"), ("second", "array")), expression=maximum),
+    "is_maximum": Helper(args=(("array", "array"),), kwargs=(("over", "dim"),), where=is_maximum),
 }

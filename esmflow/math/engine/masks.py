@@ -1,9 +1,16 @@
-"""Where a component exists: `active` ∧ its foreach dims exist ∧ its `where` strings.
+"""Where a component exists: `active` ∧ its foreach dims exist ∧ its `where` strings ∧ switches.
 
 A mask is a boolean array over (at most) the component's foreach dims. Masks only depend on the
 inputs, the config and the components built so far, and the same `where` strings and foreach
 lists recur across dozens of components, so each is evaluated once per build and kept in the
 build's memo (`Context.memo`), keyed on what it reads.
+
+Switches: a tech (at every node, or at one) may turn a component off, `switches: {name: false}`.
+Preprocessing gathers them into one input array, `switches` (nodes, techs, components: 1 on,
+0 off, NaN not set); every component whose foreach includes techs is ANDed with it here, and
+so is a variable bound read from a parameter (the switch is named after the parameter,
+e.g. `flow_cap_max`). Switching a component on (`true`) changes no mask: preprocessing checks
+that the component applies there (`esmflow.preprocess.switches`).
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from esmflow.math.engine.context import Context
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.where import evaluate_where
 
+SWITCHES = "switches"  # the input array of switches, (nodes, techs, components)
+SWITCH_DIM = "components"
+
 
 def component_mask(
     section: str, name: str, definition: Mapping[str, Any], ctx: Context
@@ -32,7 +42,17 @@ def component_mask(
     if isinstance(where, str):
         key_path = f"{section}.{name}.where"
         mask = mask & where_mask(where, key_path, ctx)
+    on = switched_on(name, ctx) if "techs" in foreach else None
+    if on is not None:
+        mask = mask & (on if "nodes" in foreach else on.any("nodes"))
     return reduce_to(mask, foreach)
+
+
+def switched_on(name: str, ctx: Context) -> xr.DataArray | None:
+    """(nodes, techs): False where a switch turns `name` off; None where no switch names it."""
+    if SWITCHES not in ctx.inputs or name not in ctx.inputs[SWITCH_DIM].values:
+        return None
+    return ctx.inputs[SWITCHES].sel({SWITCH_DIM: name}, drop=True) != 0
 
 
 def _foreach_mask(foreach: tuple[str, ...], ctx: Context) -> xr.DataArray:

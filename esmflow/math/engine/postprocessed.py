@@ -18,7 +18,7 @@ from typing import Any
 import xarray as xr
 
 from esmflow.math.engine import tree
-from esmflow.math.engine.build import ordered
+from esmflow.math.engine.build import in_build_order
 from esmflow.math.engine.context import Context, make_context
 from esmflow.math.engine.expression import evaluate_expression
 from esmflow.math.engine.masks import component_mask, exists_nowhere
@@ -57,7 +57,7 @@ def solved_expressions(
     variables = solution[[name for name in solution.data_vars if name in math.variables]]
     ctx = _solved_context(inputs, math, variables, options)
     arrays: dict[str, xr.DataArray] = {}
-    for name, definition in ordered(math.global_expressions):
+    for name, definition in in_build_order(math.global_expressions):
         values = global_expression_values(name, definition, ctx)
         if values is None:
             continue

@@ -26,6 +26,9 @@ _ARRAY = "array"
 # the names in all other kinds must be model names.
 _DIM_KINDS = frozenset({"dims", "dim"})
 _WORD_KINDS = frozenset({"items", "word", "integer"})
+# Helper argument kinds written in the where language, in expression strings too (`where(x,
+# base_tech==supply)`): checked as where strings, as the evaluators read them.
+_WHERE_KINDS = frozenset({"condition", "where_value", "items"})
 
 
 def check_math(math: MathDefinition, ctx: Context) -> None:
@@ -168,7 +171,8 @@ def _call(
             yield from _dim_names(argument.node, known)
         else:
             position = _WORD if argument.kind in _WORD_KINDS else _ARRAY
-            yield from _visit(argument.node, position, kind, known, definition)
+            language = "where" if argument.kind in _WHERE_KINDS else kind
+            yield from _visit(argument.node, position, language, known, definition)
 
 
 def _dim_names(

@@ -32,13 +32,13 @@ from esmflow.math.engine import tree
 from esmflow.math.engine.build import (
     constraint_data,
     global_expression_data,
+    in_build_order,
     objective_data,
-    ordered,
     variable_bounds,
 )
 from esmflow.math.engine.context import Context, defined_mask, make_context
 from esmflow.math.engine.grammar import parse
-from esmflow.math.engine.masks import component_mask
+from esmflow.math.engine.masks import component_mask, reduce_to, where_mask
 from esmflow.math.engine.postprocessed import (
     constraint_values,
     global_expression_values,
@@ -100,6 +100,8 @@ def _names_read(section: str, name: str, definition: Mapping[str, Any]) -> set[s
     for bound in (definition.get("bounds") or {}).values():
         if isinstance(bound, str):
             names.add(bound)
+    if isinstance(definition.get("domain_where"), str):  # where an integer twin exists
+        names |= referenced_names(parse(definition["domain_where"], "where", key_path=section))
     return names
 
 
@@ -365,20 +367,32 @@ class LinkedProgram:
                 defined_mask(values).values, defined_mask(self.inputs[name]).values
             )
         }
+        # an infinite value (a limit switched on or off) cannot move a right-hand side by a
+        # difference: the components reading it (or an input given for the first time) are
+        # evaluated again in full
+        unbounded = {
+            name
+            for name, values in changed.items()
+            if _has_infinite(values)
+            or name not in self.inputs.data_vars  # was its default, which may be infinite
+            or _has_infinite(self.inputs[name])
+        }
         inputs = self.inputs.assign(changed)
+        # maps fitted to the old definitions of redefined inputs no longer apply
+        self._maps = {key: found for key, found in self._maps.items() if not key[1] & redefined}
         previous = self._numeric
         self._ctx = self._ctx.with_inputs(inputs, names)
         numeric = previous.with_inputs(inputs, names)
         changes = ProgramChanges()
-        for name, definition in ordered(self.math.variables):
+        for name, definition in in_build_order(self.math.variables):
             if f"variables.{name}" in affected:
                 changes.column_bounds.extend(self._variable_changes(name, definition))
         refreshed: set[str] = set()
-        for name, definition in ordered(self.math.global_expressions):
+        for name, definition in in_build_order(self.math.global_expressions):
             if f"global_expressions.{name}" in affected:
                 numeric = self._refresh_expression(name, definition, names, numeric)
                 refreshed.add(name)
-        for name, definition in ordered(self.math.constraints):
+        for name, definition in in_build_order(self.math.constraints):
             if f"constraints.{name}" not in affected:
                 continue
             by_value, by_definition = where_reads("constraints", name, definition)
@@ -387,7 +401,10 @@ class LinkedProgram:
                 if may_reshape:
                     self._stays_nowhere(name, definition, numeric)
                 continue
-            if may_reshape or self._coefficients.of("constraints", name) & names:
+            full = self._coefficients.of("constraints", name) & names or (
+                _names_read("constraints", name, definition) & unbounded
+            )
+            if may_reshape or full:
                 row_bounds, coefficients = self._constraint_changes(name, definition)
                 self._rhs.pop(name, None)
                 self._constants.pop(name, None)
@@ -493,12 +510,13 @@ class LinkedProgram:
         """How far the rows' constants moved, by the constraint's map (None: no map)."""
         if any(input_name not in previous.inputs.data_vars for input_name in names):
             return None  # an input given for the first time: no old values to map from
+        if names & redefined:  # a map fits inputs defined where they were
+            return None
         key = (name, frozenset(names))
         if key not in self._maps:
             self._maps[key] = _constant_map(name, definition, previous, names, dims)
         mapping = self._maps[key]
-        # a new map fits the previous inputs; they stay defined where they were unless redefined
-        if mapping is None or names & redefined:
+        if mapping is None:
             return None
         labels = self._rhs[name][0]
         movement = mapping.constants(self.inputs) - mapping.constants(previous.inputs)
@@ -514,6 +532,23 @@ class LinkedProgram:
             return []
         mask, lower, upper = found
         _same_or_rebuild(f"variables.{name}", mask, self._ctx.exists.get(name))
+        changes = self._bound_changes(name, lower, upper)
+        twin = f"{name}__whole"  # build.py's integer twin where `domain_where` holds
+        if twin in self.program.model.variables:
+            whole = mask & where_mask(
+                str(definition["domain_where"]), f"variables.{name}.domain_where", self._ctx
+            )
+            whole = reduce_to(whole, list(mask.dims))
+            built = self.program.model.variables[twin].labels != -1
+            if not bool((whole.broadcast_like(built) == built).all()):
+                raise StructureChanged(f"variables.{name}.domain_where")
+            changes.extend(self._bound_changes(twin, lower, upper))
+        return changes
+
+    def _bound_changes(
+        self, name: str, lower: xr.DataArray, upper: xr.DataArray
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The columns of variable `name` whose bounds differ from those the backend holds."""
         variable = self.program.model.variables[name]
         old_lower, old_upper = self._bounds.get(name, (variable.lower, variable.upper))
         self._bounds[name] = (lower, upper)
@@ -603,6 +638,11 @@ class LinkedProgram:
         changes.objective, changes.objective_constant, changes.sense = linear, constant, sense
         self.objective_name = name
         self.program.objective_name = name
+
+
+def _has_infinite(values: xr.DataArray) -> bool:
+    """A numeric input holding ±inf anywhere."""
+    return values.dtype.kind == "f" and bool(np.isinf(values.values).any())
 
 
 def _zero_solution(model: Any, program: Program) -> xr.Dataset:
