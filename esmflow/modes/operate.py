@@ -78,11 +78,29 @@ def first_horizon(inputs: xr.Dataset, options: OperateOptions) -> xr.Dataset:
     return inputs.isel(timesteps=slice(first.start, first.stop))
 
 
+def operate_inputs(inputs: xr.Dataset, math: MathDefinition) -> xr.Dataset:
+    """The inputs with `storage_initial` given per node wherever a storage capacity is.
+
+    Each later window hands on a level per node and tech; given in that shape from the start,
+    the windows change only its values (right-hand sides), never where it is defined (which
+    would make the linked program evaluate the storage balances anew).
+    """
+    if "storage_cap" not in inputs or "storage_initial" not in math.parameters:
+        return inputs
+    capacity = inputs["storage_cap"]
+    capacity = xr.broadcast(capacity, *(inputs[dim] for dim in ("nodes", "techs")))[0]
+    default = float(math.parameters["storage_initial"].get("default", 0) or 0)
+    given = inputs.get("storage_initial", xr.DataArray(default))
+    shaped = given.broadcast_like(capacity).where(capacity.notnull())
+    shaped = shaped.fillna(default).where(capacity.notnull())
+    return inputs.assign(storage_initial=shaped.transpose(*capacity.dims).astype(float))
+
+
 def build_operate(
     inputs: xr.Dataset, math: MathDefinition, build: BuildOptions, options: OperateOptions
 ) -> Program:
     """The program of the first window's horizon."""
-    return build_program(first_horizon(inputs, options), math, build)
+    return build_program(first_horizon(operate_inputs(inputs, math), options), math, build)
 
 
 class _Horizon:
@@ -128,6 +146,7 @@ def run_operate(
     objective (over its horizon) is in `solves`.
     """
     started = time.perf_counter()
+    inputs = operate_inputs(inputs, math)
     plan = windows(inputs.indexes["timesteps"], options)
     time_varying = [name for name, array in inputs.data_vars.items() if "timesteps" in array.dims]
     horizons: dict[int, _Horizon] = {}
@@ -204,14 +223,17 @@ def _kept_steps(solution: xr.Dataset, count: int) -> xr.Dataset:
 
 
 def next_storage_initial(kept: xr.Dataset, inputs: xr.Dataset) -> xr.DataArray | None:
-    """The storage level at the end of the kept steps, as a fraction of `storage_cap`."""
-    if "storage" not in kept or "storage_cap" not in inputs:
+    """The storage level at the end of the kept steps, as a fraction of `storage_cap`
+    (`inputs` as `operate_inputs` shaped them)."""
+    if "storage" not in kept or "storage_cap" not in inputs or "storage_initial" not in inputs:
         return None
     level = kept["storage"].isel(timesteps=-1, drop=True)
     if not bool(level.notnull().any()):
         return None
     capacity = inputs["storage_cap"]
-    return level / capacity.where(capacity > 0)
+    # where there is no level to hand on, the window keeps the given one (defined as before)
+    handed_on = (level / capacity.where(capacity > 0)).combine_first(inputs["storage_initial"])
+    return handed_on.transpose(*inputs["storage_initial"].dims)
 
 
 def _window_record(
