@@ -40,6 +40,15 @@ def solve_options(
     return SolveOptions.from_model_config(model_config, override=override)
 
 
+def mode_records(mode: ModeOptions, result) -> dict:
+    """Operate: each window's record; SPORES: each spore's (in solve_status.yaml)."""
+    if mode.mode == "operate":
+        return {"mode": "operate", "windows": list(result.solves)}
+    if mode.mode == "spores":
+        return {"mode": "spores", "spores": list(result.solves)}
+    return {}
+
+
 def main(job) -> None:
     configure_logging(job)
     with xr.open_dataset(job.input.inputs) as stored:
@@ -60,7 +69,7 @@ def main(job) -> None:
         result = run_mode(program, inputs, MathDefinition.from_inputs(inputs), build, options, mode)
     records = stage_warnings.unique([*earlier, *found])
     write_netcdf(result.solution, job.output.solution)
-    status = {**solve_status(result, options), "warnings": records}
+    status = {**solve_status(result, options), **mode_records(mode, result), "warnings": records}
     write_yaml(status, job.output.status)
     logger.info(
         "%s: objective %.10g in %.2f s with %s %s (%d threads); %d warnings",

@@ -25,6 +25,7 @@ from esmflow import Model
 from esmflow.errors import ModelError
 from esmflow.modes.spores import score_evolving_average, score_integer, tracked_techs
 from esmflow.options import SporesOptions
+from esmflow.postprocess.spores_plot import plot_spores_capacities, spores_capacity_table
 
 
 def spores_model(**spores: object) -> dict:
@@ -116,3 +117,19 @@ def test_tracked_techs_are_those_the_parameter_defines() -> None:
     )
     tracked = tracked_techs(inputs, SporesOptions(tracking_parameter="marker"))
     assert tracked.values.tolist() == [True, False]
+
+
+def test_the_capacities_of_every_spore_side_by_side(tmp_path: Path) -> None:
+    model = solved(tmp_path, spores_model())
+    assert model.results is not None
+    table = spores_capacity_table(model.results)
+    assert list(table.columns) == [0, 1, 2]
+    assert table.loc["solar"].tolist() == pytest.approx([1, 0.5, 0.5])
+    assert table.loc["wind"].tolist() == pytest.approx([0, 0.5, 0.5])
+    assert "load" not in table.index  # demand left out
+    figure = plot_spores_capacities(model.results)
+    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == [
+        "spore 0 (least cost)",
+        "spore 1",
+        "spore 2",
+    ]

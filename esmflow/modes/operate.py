@@ -36,6 +36,7 @@ from esmflow.math.engine.update import LinkedProgram, StructureChanged
 from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions, OperateOptions, SolveOptions
+from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,40 @@ def windows(timesteps: pd.DatetimeIndex, options: OperateOptions) -> list[Window
         Window(number, int(start), int(stop), int(keep))
         for number, (start, stop, keep) in enumerate(zip(first, ends, keeps, strict=True), 1)
     ]
+
+
+def with_plan_capacities(inputs: xr.Dataset, plan: xr.Dataset, plan_name: str) -> xr.Dataset:
+    """Operate inputs with the capacities a plan run decided (the workflow's `operate_from`).
+
+    `plan` is the plan scenario's solution; every capacity it decided (`CAPACITIES`) becomes
+    an input here, replacing any the operate model gives. The model must run in operate mode,
+    and over the same nodes and techs as the plan.
+    """
+    config = resolved_config(inputs)
+    mode = ((config.get("init") or {}).get("mode")) or "base"
+    if mode != "operate":
+        raise ModelError(
+            f"operate_from: {plan_name} gives capacities to a model that runs in {mode} mode",
+            key_path="config.init.mode",
+            expected="operate (the workflow sets it for a scenario with `operate_from`)",
+            got=mode,
+        )
+    if "spores" in plan.dims:
+        plan = plan.isel(spores=0, drop=True)  # the least-cost design of a SPORES run
+    given = {name: plan[name] for name in CAPACITIES if name in plan.data_vars}
+    for name, values in given.items():
+        for dim in values.dims:
+            missing = sorted(set(inputs.indexes[dim]) - set(values.indexes[dim]))
+            if dim in inputs.dims and missing:
+                raise ModelError(
+                    f"operate_from: {plan_name} decided no '{name}' for {dim} {missing}",
+                    key_path="operate_from",
+                    expected=f"a plan scenario of the same model (the same {dim})",
+                    got=", ".join(map(str, missing)),
+                )
+    values = {name: array.reindex_like(inputs[list(array.dims)]) for name, array in given.items()}
+    logger.info("operating the capacities of %s: %s", plan_name, ", ".join(sorted(values)))
+    return inputs.assign(values)
 
 
 def first_horizon(inputs: xr.Dataset, options: OperateOptions) -> xr.Dataset:
