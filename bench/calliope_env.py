@@ -135,6 +135,7 @@ def run_calliope(
     set_values: Mapping[str, Any] | None = None,
     build_only: bool = False,
     timeout: float | None = None,
+    catch: bool = False,
 ) -> dict[str, Any]:
     """Run `calliope_worker.py` on one model in its own process and return its JSON record."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -143,6 +144,7 @@ def run_calliope(
         command += ["--set", json.dumps(dict(set_values or {}))]
         command += ["--scenario", scenario] if scenario else []
         command += ["--build-only"] if build_only else []
+        command += ["--catch"] if catch else []
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
         if done.returncode != 0 or not out.exists():

@@ -26,8 +26,44 @@ import xarray as xr
 
 def flow_cap_rows(results: xr.Dataset) -> list[list]:
     """Every defined flow_cap value as [node, tech, carrier, value] (NaN = tech not there: skipped)."""
+    if "flow_cap" not in results:  # operate mode: capacities are inputs
+        return []
     series = results["flow_cap"].to_series().dropna()
     return [[*map(str, key), float(value)] for key, value in series.items()]
+
+
+def storage_cap_rows(results: xr.Dataset) -> list[list]:
+    """Every defined storage_cap value as [node, tech, value]."""
+    if "storage_cap" not in results:
+        return []
+    series = results["storage_cap"].to_series().dropna()
+    return [[*map(str, key), float(value)] for key, value in series.items()]
+
+
+def mode_details(m, results: xr.Dataset) -> dict:
+    """What the mode comparisons need: operating cost per step (operate), per spore (SPORES).
+
+    Costs are weighted by `objective_cost_weights` and summed over nodes, techs and cost
+    classes, as the least-cost objective counts them.
+    """
+    mode = m.config.init.mode
+    details: dict = {"mode": mode}
+    weights = m.inputs.get("objective_cost_weights", xr.DataArray(1.0)).fillna(0)
+    if mode == "operate" and "cost_operation_variable" in results:
+        per_step = (results["cost_operation_variable"].fillna(0) * weights).sum(
+            [d for d in results["cost_operation_variable"].dims if d != "timesteps"]
+        )
+        details["operating_cost"] = [
+            [str(step), float(value)] for step, value in per_step.to_series().items()
+        ]
+    if mode == "spores" and "spores" in results.dims:
+        spores = []
+        for spore in results.spores.values:
+            one = results.sel(spores=spore)
+            cost = float((one["cost"].fillna(0) * weights).sum()) if "cost" in one else math.nan
+            spores.append({"spore": int(spore), "cost": cost, "flow_cap": flow_cap_rows(one)})
+        details["spores"] = spores
+    return details
 
 
 def run(model: str, scenario: str | None, overrides: dict, build_only: bool) -> dict:
@@ -52,11 +88,19 @@ def run(model: str, scenario: str | None, overrides: dict, build_only: bool) -> 
         record["timings"]["solve"] = time.perf_counter() - build_done
         record["cpu_timings"]["solve"] = time.process_time() - build_cpu
         objective_name = m.config.build.objective
-        objective = float(m.results[objective_name]) if objective_name in m.results else math.nan
+        objective = m.results.get(objective_name)
+        last = {"spores": 0} if objective is not None and "spores" in objective.dims else {}
+        if objective is not None:
+            objective = objective.isel(last)
+        # operate mode joins the windows along timesteps: no one objective value
+        objective = math.nan if objective is None or objective.ndim else float(objective)
+        results = m.results.isel(spores=0) if "spores" in m.results.dims else m.results
         record.update(
             termination=str(m.runtime.termination_condition),
             objective=objective,
-            flow_cap=flow_cap_rows(m.results),
+            flow_cap=flow_cap_rows(results),
+            storage_cap=storage_cap_rows(results),
+            details=mode_details(m, m.results),
         )
     record["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return record
@@ -71,8 +115,19 @@ def main() -> None:
     )
     parser.add_argument("--set", default="{}", help="JSON mapping of dotted keys to values")
     parser.add_argument("--build-only", action="store_true", help="stop after the build")
+    parser.add_argument("--catch", action="store_true", help="write a failure as {error: …}")
     args = parser.parse_args()
-    record = run(args.model, args.scenario, json.loads(args.set), args.build_only)
+    if args.catch:  # a failure is a record too (the comparison lists both tools' messages)
+        try:
+            record = run(args.model, args.scenario, json.loads(args.set), args.build_only)
+        except Exception as err:  # noqa: BLE001 - every failure of Calliope is reported
+            message = " ".join(str(err).split())
+            record = {
+                "calliope_version": calliope.__version__,
+                "error": f"{type(err).__name__}: {message}",
+            }
+    else:
+        record = run(args.model, args.scenario, json.loads(args.set), args.build_only)
     Path(args.out).write_text(json.dumps(record, indent=1))
 
 

@@ -49,7 +49,8 @@ for folder in (ROOT, HERE):  # esmflow from this checkout; sibling bench modules
         sys.path.insert(0, str(folder))
 
 import esmflow.math.engine.build  # noqa: E402
-import esmflow.model  # noqa: E402
+import esmflow.modes.operate  # noqa: E402
+import esmflow.modes.plan  # noqa: E402
 from esmflow import Model  # noqa: E402
 
 NATIONAL = ROOT / "examples" / "national_scale" / "model.yaml"
@@ -122,7 +123,7 @@ CALLIOPE_CASES: list[tuple[str, str, list[str], dict[str, Any]]] = [
         {"config.init.math_paths.milp": str(CALLIOPE_MATH / "milp.yaml")},
     ),
 ]
-# tests whose programs are recorded: built through the façade or `build_program` directly
+# tests whose programs are recorded: built through the façade (the modes) or `build_program`
 RECORDED_TESTS = [
     *sorted(str(path) for path in (ROOT / "tests").glob("test_math_*.py")),
     str(ROOT / "tests" / "test_build.py"),
@@ -283,11 +284,12 @@ def recorded_test_builds(selection: list[str]) -> dict[str, dict[str, Any]]:
     """Run the tests in this process, recording every program they build."""
     RECORDER.records = {}
     if not RECORDER.installed:
-        # the façade's name and the engine's (test modules import it when pytest collects them;
-        # a second run reuses those imported modules, so the wrappers stay for the process)
-        original = esmflow.model.build_program
-        esmflow.model.build_program = RECORDER.wrap(original)
-        esmflow.math.engine.build.build_program = RECORDER.wrap(original)
+        # every name a program is built through: the modes' (the façade's path) and the
+        # engine's (test modules import it when pytest collects them; a second run reuses
+        # those imported modules, so the wrappers stay for the process)
+        original = esmflow.math.engine.build.build_program
+        for module in (esmflow.modes.plan, esmflow.modes.operate, esmflow.math.engine.build):
+            module.build_program = RECORDER.wrap(original)
         RECORDER.installed = True
     code = pytest.main(
         ["-q", "-m", "not slow", "-p", "no:cacheprovider", "--rootdir", str(ROOT), *selection],

@@ -1,8 +1,10 @@
 """The `Model` façade: load a model, build its program, solve it, read its results.
 
 It only chains the stages that the workflow's rules run one by one (see `rules/*.smk`):
-prepare inputs → distances → time clustering → build → solve → results. Each stage lives in its
-own module and is usable without this class. The ModelWarnings of every stage reach the caller as
+prepare inputs → distances → time clustering → build → solve → results. Build and solve go
+through the model's mode (`config.init.mode`, esmflow/modes/): base (plan) builds and solves
+once; operate builds the first window and solves window by window; spores solves the baseline
+and every spore. Each stage lives in its own module and is usable without this class. The ModelWarnings of every stage reach the caller as
 Python warnings and are also listed in `Model.warnings` and the results' `warnings` attribute.
 """
 
@@ -16,12 +18,11 @@ import xarray as xr
 
 from esmflow import stage_warnings
 from esmflow.backends.result import SolveResult
-from esmflow.backends.solve import solve
 from esmflow.io.read_model import read_model
-from esmflow.math.engine.build import build_program
 from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
-from esmflow.options import BuildOptions, ClusteringOptions, SolveOptions
+from esmflow.modes.run import build_for_mode, run_mode
+from esmflow.options import BuildOptions, ClusteringOptions, ModeOptions, SolveOptions
 from esmflow.postprocess.results import make_results
 from esmflow.preprocess.clustering import cluster_time
 from esmflow.preprocess.distances import add_distances
@@ -43,6 +44,8 @@ class Model:
         self.inputs = inputs
         self.math = MathDefinition.from_inputs(inputs)
         self.config: dict[str, Any] = resolved_config(inputs)
+        self.mode = ModeOptions.from_model_config(self.config)
+        self.build_options = BuildOptions.from_model_config(self.config)
         self.program: Program | None = None
         self.solve_result: SolveResult | None = None
         self.results: xr.Dataset | None = None
@@ -95,21 +98,31 @@ class Model:
         return cls(inputs)
 
     def build(self, options: BuildOptions | None = None) -> Program:
-        """Turn inputs and math into the linear (or mixed-integer) program."""
+        """Turn inputs and math into the linear (or mixed-integer) program.
+
+        In operate mode, the program of the first window's horizon (`solve` runs the rest).
+        """
         options = options or BuildOptions.from_model_config(self.config)
+        self.build_options = options
         with stage_warnings.recording("build_model") as found:
-            self.program = build_program(self.inputs, self.math, options)
+            self.program = build_for_mode(self.inputs, self.math, options, self.mode)
         self.warnings = stage_warnings.unique([*self.warnings, *found])
         return self.program
 
     def solve(self, options: SolveOptions | None = None) -> xr.Dataset:
-        """Solve the built program (building it first if needed) and return the results Dataset."""
+        """Solve the built program (building it first if needed) and return the results Dataset.
+
+        Operate mode solves every window and SPORES every spore; the results hold them all
+        (operate: one time axis; SPORES: a `spores` dimension).
+        """
         if self.program is None:
             self.build()
         assert self.program is not None
         options = options or SolveOptions.from_model_config(self.config)
         with stage_warnings.recording("solve_model") as found:
-            self.solve_result = solve(self.program, options, self.inputs, self.math)
+            self.solve_result = run_mode(
+                self.program, self.inputs, self.math, self.build_options, options, self.mode
+            )
         self.warnings = stage_warnings.unique([*self.warnings, *found])
         self.results = make_results(self.inputs, self.solve_result)
         self.results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(self.warnings)

@@ -11,10 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from esmflow.errors import ProblemCollector, closest_name
 
 logger = logging.getLogger(__name__)
 SUPPORTED_SOLVERS = ("highs",)
+MODES = ("base", "operate", "spores")
+SPORES_SCORING = ("integer", "relative_deployment", "random", "evolving_average")
 # The backends esmflow builds for (`esmflow.backends.solve.BACKENDS` maps each to its code).
 BACKENDS = ("highs",)
 DEFAULT_BACKEND = "highs"
@@ -94,6 +98,67 @@ class SolveOptions:
             log_file=override.get("log_file"),
             zero_threshold=float(solve.get("zero_threshold", 1e-10)),
             backend=chosen_backend(model_config, override.get("backend")),
+        )
+
+
+@dataclass(frozen=True)
+class OperateOptions:
+    """Operate mode's rolling horizon (`config.build.operate`): the steps of each `window`
+    are kept, solved with a `horizon` of steps ahead (pandas durations such as `12h`)."""
+
+    window: str = "24h"
+    horizon: str = "48h"
+
+    @property
+    def window_length(self) -> pd.Timedelta:
+        """The window as a duration."""
+        return pd.Timedelta(self.window)
+
+    @property
+    def horizon_length(self) -> pd.Timedelta:
+        """The horizon as a duration."""
+        return pd.Timedelta(self.horizon)
+
+
+@dataclass(frozen=True)
+class SporesOptions:
+    """SPORES mode's loop (`config.solve.spores`); see esmflow/modes/spores.py."""
+
+    number: int = 3
+    scoring_algorithm: str = "integer"
+    tracking_parameter: str | None = None
+    score_threshold_factor: float = 0.1
+    random_seed: int = 0
+
+
+@dataclass(frozen=True)
+class ModeOptions:
+    """Which mode a model runs in (`config.init.mode`) and that mode's settings."""
+
+    mode: str = "base"
+    operate: OperateOptions = field(default_factory=OperateOptions)
+    spores: SporesOptions = field(default_factory=SporesOptions)
+
+    @classmethod
+    def from_model_config(cls, model_config: Mapping[str, Any]) -> ModeOptions:
+        """Take `config.init.mode`, `config.build.operate` and `config.solve.spores`."""
+        init = model_config.get("init") or {}
+        operate = (model_config.get("build") or {}).get("operate") or {}
+        spores = (model_config.get("solve") or {}).get("spores") or {}
+        tracking = spores.get("tracking_parameter")
+        return cls(
+            mode=str(init.get("mode", "base")),
+            operate=OperateOptions(
+                window=str(operate.get("window", "24h")),
+                horizon=str(operate.get("horizon", "48h")),
+            ),
+            spores=SporesOptions(
+                number=int(spores.get("number", 3)),
+                scoring_algorithm=str(spores.get("scoring_algorithm", "integer")),
+                tracking_parameter=None if tracking is None else str(tracking),
+                score_threshold_factor=float(spores.get("score_threshold_factor", 0.1)),
+                random_seed=int(spores.get("random_seed", 0) or 0),
+            ),
         )
 
 

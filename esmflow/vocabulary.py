@@ -262,14 +262,9 @@ SWITCH_NAMES: dict[str, Rename] = {
 }
 
 # --- features the specification names that are not built yet ----------------------------------
-PLANNED_FEATURES: dict[str, tuple[str, ...]] = {
-    "SPORES mode": ("spores_slack", "spores_score", "spores_baseline_cost"),
-}
+PLANNED_FEATURES: dict[str, tuple[str, ...]] = {}
 # Calliope 0.7's built-in math files (mode and extra math names) that esmflow does not build yet.
-PLANNED_MATH: dict[str, str] = {
-    "operate": "operate mode: rolling-horizon dispatch of given capacities",
-    "spores": "SPORES mode: alternatives near the optimum",
-}
+PLANNED_MATH: dict[str, str] = {}
 
 
 def planned_feature_of(name: str) -> str | None:

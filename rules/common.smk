@@ -78,6 +78,37 @@ def from_scenario(*keys: str):
     return lookup
 
 
+def scenario_set(wildcards) -> dict:
+    """The scenario's `set` values; an `operate_from` scenario runs in operate mode."""
+    values = dict(scenario_config(wildcards.scenario)["set"])
+    if scenario_config(wildcards.scenario).get("operate_from"):
+        values.setdefault("config.init.mode", "operate")
+    return values
+
+
+def model_inputs(wildcards) -> str:
+    """The inputs the model is built from: with a plan's capacities for `operate_from`."""
+    if scenario_config(wildcards.scenario).get("operate_from"):
+        return f"results/{wildcards.scenario}/operate_inputs.nc"
+    return f"results/{wildcards.scenario}/model_inputs.nc"
+
+
+def plan_solution(wildcards) -> str:
+    """The solution of the plan scenario an operate scenario takes its capacities from."""
+    plan = scenario_config(wildcards.scenario).get("operate_from")
+    if plan not in config["scenarios"]:
+        close = difflib.get_close_matches(str(plan), list(config["scenarios"]), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise WorkflowError(
+            f"scenarios.{wildcards.scenario}.operate_from: '{plan}' is not a scenario.{hint}"
+        )
+    if plan == wildcards.scenario:
+        raise WorkflowError(
+            f"scenarios.{wildcards.scenario}.operate_from names the scenario itself"
+        )
+    return f"results/{plan}/solution.nc"
+
+
 def model_file(wildcards) -> str:
     """The scenario's model YAML file."""
     return scenario_config(wildcards.scenario)["model"]

@@ -1,9 +1,36 @@
-# Model inputs → the linear program on disk → its solution.
+# Model inputs → the linear program on disk → its solution. The model's mode (config.init.mode)
+# decides what the two steps do: plan builds the whole horizon and solves it once; operate builds
+# the first window and solves window by window; spores solves the least cost, then each spore.
+# A scenario with `operate_from: <plan scenario>` operates the capacities that plan decided:
+# its inputs go through `operate_inputs` first, after the plan's solve.
+
+
+rule operate_inputs:
+    input:
+        inputs=rules.cluster_time.output.inputs,
+        plan=plan_solution,
+    output:
+        inputs="results/{scenario}/operate_inputs.nc",
+    log:
+        "logs/{scenario}/operate_inputs.log",
+    benchmark:
+        "benchmarks/{scenario}/operate_inputs.tsv"
+    conda:
+        "../envs/environment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 15 * attempt,
+    params:
+        plan=from_scenario("operate_from"),
+        code=ESMFLOW_CODE_HASH,
+    script:
+        "../scripts/operate_inputs.py"
 
 
 rule build_model:
     input:
-        inputs=rules.cluster_time.output.inputs,
+        inputs=model_inputs,
     output:
         program="results/{scenario}/model.nc",
     log:
@@ -25,7 +52,7 @@ rule build_model:
 rule solve_model:
     input:
         program=rules.build_model.output.program,
-        inputs=rules.cluster_time.output.inputs,
+        inputs=model_inputs,
     output:
         solution="results/{scenario}/solution.nc",
         status="results/{scenario}/solve_status.yaml",

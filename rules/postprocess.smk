@@ -3,7 +3,7 @@
 
 rule postprocess:
     input:
-        inputs=rules.cluster_time.output.inputs,
+        inputs=model_inputs,
         solution=rules.solve_model.output.solution,
         status=rules.solve_model.output.status,
     output:

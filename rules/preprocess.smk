@@ -24,7 +24,7 @@ rule prepare_inputs:
     params:
         model=from_scenario("model"),
         overrides=from_scenario("overrides"),
-        set=from_scenario("set"),
+        set=scenario_set,
         code=ESMFLOW_CODE_HASH,
     script:
         "../scripts/prepare_inputs.py"

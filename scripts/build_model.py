@@ -11,19 +11,21 @@ from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
 from esmflow import stage_warnings
 from esmflow.io.results_file import atomic_path, set_netcdf_attribute
-from esmflow.math.engine.build import build_program
 from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
-from esmflow.options import BuildOptions
+from esmflow.modes.run import build_for_mode
+from esmflow.options import BuildOptions, ModeOptions
 from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
 
 
 def build(inputs: xr.Dataset) -> Program:
-    """The program of these inputs, with the math and `config.build` stored alongside them."""
-    options = BuildOptions.from_model_config(resolved_config(inputs))
-    return build_program(inputs, MathDefinition.from_inputs(inputs), options)
+    """The program of these inputs in the model's mode (operate: the first window's horizon)."""
+    config = resolved_config(inputs)
+    options = BuildOptions.from_model_config(config)
+    mode = ModeOptions.from_model_config(config)
+    return build_for_mode(inputs, MathDefinition.from_inputs(inputs), options, mode)
 
 
 def main(job) -> None:

@@ -19,6 +19,7 @@ from esmflow.postprocess import plots, summaries
 from esmflow.postprocess.full_year import full_year, plot_storage_levels, storage_level_table
 from esmflow.postprocess.provenance import provenance_attrs
 from esmflow.postprocess.results import make_results
+from esmflow.postprocess.spores_plot import plot_spores_capacities
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,12 @@ def main(job) -> None:
     results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(
         status.get("warnings") or []
     )
-    write_netcdf(results, job.output.results)
+    write_netcdf(results, job.output.results)  # every spore of a SPORES run
+    if "spores" in results.dims:
+        # the capacities of every spore side by side; tables and other plots: the least cost
+        figure = plot_spores_capacities(results)
+        plots.save_figure(figure, Path(job.output.capacity).with_name("spores_capacities.png"))
+        results = results.isel(spores=0, drop=True)
     for name, make_table in summaries.TABLES.items():
         write_csv(make_table(results), getattr(job.output, name), index=False)
     over_horizon = full_year(results)

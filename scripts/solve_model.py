@@ -14,10 +14,11 @@ import xarray as xr
 from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
 from esmflow import stage_warnings
-from esmflow.backends.solve import solve
 from esmflow.io.results_file import read_netcdf_attributes, write_netcdf, write_yaml
 from esmflow.math.program import Program
-from esmflow.options import SolveOptions
+from esmflow.math.schema import MathDefinition
+from esmflow.modes.run import run_mode
+from esmflow.options import BuildOptions, ModeOptions, SolveOptions
 from esmflow.postprocess.results import solve_status
 from esmflow.preprocess.inputs import resolved_config
 
@@ -39,24 +40,36 @@ def solve_options(
     return SolveOptions.from_model_config(model_config, override=override)
 
 
+def mode_records(mode: ModeOptions, result) -> dict:
+    """Operate: each window's record; SPORES: each spore's (in solve_status.yaml)."""
+    if mode.mode == "operate":
+        return {"mode": "operate", "windows": list(result.solves)}
+    if mode.mode == "spores":
+        return {"mode": "spores", "spores": list(result.solves)}
+    return {}
+
+
 def main(job) -> None:
     configure_logging(job)
     with xr.open_dataset(job.input.inputs) as stored:
         inputs = stored.load()
     earlier = stage_warnings.stored(read_netcdf_attributes(job.input.program, PROGRAM_GROUP))
     with stage(job, "solve_model", earlier) as found:
+        config = resolved_config(inputs)
         options = solve_options(
-            resolved_config(inputs),
+            config,
             dict(job.params.solver),
             job.threads,
             job.log.get("solver"),
             getattr(job.params, "backend", None),
         )
         program = Program.from_netcdf(job.input.program)
-        result = solve(program, options, inputs)
+        build = BuildOptions.from_model_config(config)
+        mode = ModeOptions.from_model_config(config)
+        result = run_mode(program, inputs, MathDefinition.from_inputs(inputs), build, options, mode)
     records = stage_warnings.unique([*earlier, *found])
     write_netcdf(result.solution, job.output.solution)
-    status = {**solve_status(result, options), "warnings": records}
+    status = {**solve_status(result, options), **mode_records(mode, result), "warnings": records}
     write_yaml(status, job.output.status)
     logger.info(
         "%s: objective %.10g in %.2f s with %s %s (%d threads); %d warnings",

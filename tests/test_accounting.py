@@ -40,9 +40,14 @@ def _prepare(values: dict[str, object]):
         ("techs.gas_plant.resource_scale", 2, r"0\.6's name.*'source_scale'"),
         # carrier tiers belong to conversion techs
         ("techs.gas_plant.carrier_out_2", "heat", r"Carrier tiers are for conversion techs"),
-        ("techs.gas_plant.spores_score", 1, r"SPORES.*not support yet"),
+        # a mode's parameter outside that mode
+        ("techs.gas_plant.spores_score", 1, r"spores mode's math.*mode: spores"),
         # a decision variable given as data
-        ("techs.gas_plant.flow_cap", 5, r"'flow_cap' is a decision variable.*flow_cap_max"),
+        (
+            "techs.gas_plant.flow_cap",
+            5,
+            r"'flow_cap' is a decision variable.*only in operate mode.*mode: operate.*flow_cap_max",
+        ),
         # the inter-cluster storage level, meant as the switch
         (
             "techs.gas_plant.storage_inter_cluster",
@@ -131,8 +136,6 @@ def test_an_unread_csv_column_names_the_file(tmp_path: Path) -> None:
     ("key", "value", "words"),
     [
         ("config.build.backend", "pyomo", r"'pyomo' backend is not supported yet"),
-        ("config.init.mode", "operate", r"'operate' math.*not supported by esmflow yet"),
-        ("config.init.mode", "spores", r"'spores' math.*not supported by esmflow yet"),
         ("config.init.datetime_format", "%d/%m/%Y", r"Only ISO 8601"),
         ("config.solve.shadow_prices", ["system_balance"], r"prices.*not support yet"),
     ],

@@ -9,7 +9,7 @@ import linopy
 import pandas as pd
 import pytest
 
-from esmflow.backends.highs import solve_program
+from esmflow.backends.highs import HighsSession, highs_options, solve_program
 from esmflow.errors import ModelError, ModelWarning
 from esmflow.math.program import Program
 from esmflow.options import SolveOptions
@@ -110,3 +110,28 @@ def test_unknown_solver_options_warn_and_are_dropped() -> None:
     ):
         result = solve_program(textbook_lp(), SolveOptions(options={"mip_rel_gp": 0.01}))
     assert result.objective == pytest.approx(36)
+
+
+def test_other_solvers_option_names_mean_what_the_user_wrote(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Calliope's urban `milp` scenario writes CBC's `mipgap`; HiGHS must stop at that gap
+    written = {"mipgap": 0.05, "TimeLimit": 60, "Method": 2, "Presolve": 0, "Threads": 1}
+    with caplog.at_level("INFO", logger="esmflow.backends.highs"):
+        options = highs_options(written)
+    assert options == {
+        "mip_rel_gap": 0.05,
+        "time_limit": 60.0,
+        "solver": "ipm",
+        "presolve": "off",
+        "threads": 1,
+    }
+    assert "mipgap=0.05 is HiGHS's mip_rel_gap=0.05" in caplog.text
+    session = HighsSession(textbook_lp(), SolveOptions(options={"ratioGap": 0.02}))
+    assert session.highs.getOptionValue("mip_rel_gap")[1] == pytest.approx(0.02)
+
+
+def test_a_highs_name_wins_over_another_solvers_name_for_the_same_option() -> None:
+    with pytest.warns(ModelWarning, match=r"(?s)'mip_rel_gap' is also given.*'mipgap' is ignored"):
+        options = highs_options({"mipgap": 0.05, "mip_rel_gap": 0.01})
+    assert options == {"mip_rel_gap": 0.01}

@@ -30,7 +30,9 @@ CASES = {
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.calliope,
-    pytest.mark.skipif(not calliope_reference.is_available(), reason="Calliope 0.7.0 not installed"),
+    pytest.mark.skipif(
+        not calliope_reference.is_available(), reason="Calliope 0.7.0 not installed"
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ unbounded one, the variables along which the cost falls without end.
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import Mapping
@@ -29,13 +30,16 @@ from esmflow.backends.result import (
     SOLVED,
     TIME_LIMIT_FEASIBLE,
     SolveResult,
-    solution_dataset,
+    gap_text,
+    solution_from_primal,
 )
 from esmflow.backends.unbounded import check_unbounded
 from esmflow.errors import ModelError, ModelWarning, closest_name
 from esmflow.math.program import Program, ProgramChanges
 from esmflow.math.schema import MathDefinition
 from esmflow.options import SolveOptions
+
+logger = logging.getLogger(__name__)
 
 
 class HighsSession:
@@ -73,7 +77,7 @@ class HighsSession:
         solver_options = {
             "threads": int(options.threads),
             "log_to_console": False,
-            **_known_options(options.options),
+            **highs_options(options.options),
         }
         model.reset_solution()
         model.constraints.sanitize_zeros()
@@ -88,34 +92,45 @@ class HighsSession:
                 set_names=None,
                 log_fn=Path(options.log_file) if options.log_file else None,
             )
+        model.solver = self._solver  # for the diagnosis of a failed solve (HiGHS's IIS, rays)
 
     @property
     def highs(self) -> highspy.Highs:
         """The HiGHS model itself."""
         return self._solver.solver_model
 
-    def solve(self) -> SolveResult:
-        """Run HiGHS; the result, or a ModelError that explains why there is none."""
+    def solve(self, with_expressions: bool = True) -> SolveResult:
+        """Run HiGHS; the result, or a ModelError that explains why there is none.
+
+        Without expressions, the solution holds the variables only (a mode that evaluates
+        the global expressions itself, over more than one solve, saves the time).
+        """
         model = self.program.model
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=FutureWarning)
             result = self._solver.solve()
         wall_time = time.perf_counter() - start
-        gap = float(self.highs.getInfo().mip_gap) if self.is_mip else None
-        if result.report is not None:
-            result.report.mip_gap = gap  # an LP has no gap (HiGHS reports inf)
-        model.assign_result(result, solver=self._solver)
-        termination = self._termination(str(model.termination_condition))
-        if termination not in SOLVED:
+        termination = self._termination(result.status.termination_condition.value)
+        if termination not in SOLVED or result.solution is None:
             iis_strategy = self.options.options.get("iis_strategy")
-            raise ModelError(
-                _diagnose(model, self._terms, str(model.status), termination, iis_strategy)
-            )
+            status = result.status.status.value
+            raise ModelError(_diagnose(model, self._terms, status, termination, iis_strategy))
+        gap = float(self.highs.getInfo().mip_gap) if self.is_mip else None
+        objective = float(result.solution.objective) + self.program.objective_constant
+        logger.info(
+            "HiGHS: %s, objective %.10g, %s, %.3f s",
+            termination,
+            objective,
+            gap_text(gap),
+            wall_time,
+        )
         return SolveResult(
             termination=termination,
-            objective=float(model.objective.value) + self.program.objective_constant,
-            solution=solution_dataset(self.program, self.options.zero_threshold),
+            objective=objective,
+            solution=solution_from_primal(
+                self.program, result.solution.primal, self.options.zero_threshold, with_expressions
+            ),
             solver="highs",
             solver_version=highs_version(),
             wall_time=wall_time,
@@ -195,6 +210,80 @@ def solve_program(
 ) -> SolveResult:
     """Solve once on HiGHS (one session, one solve); see `esmflow.backends.solve.solve`."""
     return HighsSession(program, options, inputs, math).solve()
+
+
+def _presolve(value: Any) -> str:
+    """CBC's on/off, Gurobi's -1 (automatic), 0 (off), 1–2 (on) → HiGHS's choose/off/on."""
+    text = str(value).strip().lower()
+    if text in ("off", "false", "0", "no"):
+        return "off"
+    if text in ("-1", "choose", "auto", "automatic"):
+        return "choose"
+    return "on"
+
+
+def _method(value: Any) -> str:
+    """Gurobi/CPLEX-style `method` numbers or names → HiGHS's `solver` (simplex, ipm, choose)."""
+    text = str(value).strip().lower()
+    if text in ("0", "1", "primal", "dual", "simplex", "primal_simplex", "dual_simplex"):
+        return "simplex"
+    if text in ("2", "barrier", "ipm", "interior", "interior_point"):
+        return "ipm"
+    if text == "pdlp":
+        return "pdlp"
+    return "choose"
+
+
+# Other solvers' option names (CBC, Gurobi, CPLEX, GLPK, Xpress as Calliope models write them)
+# → the HiGHS option that means the same, and how the value is translated.
+OPTION_NAMES: dict[str, tuple[str, Any]] = {
+    **{n: ("mip_rel_gap", float) for n in ("mipgap", "mip_gap", "MIPGap", "ratioGap", "ratiogap")},
+    **{n: ("mip_rel_gap", float) for n in ("mip_tolerances_mipgap", "mipgap_rel", "miprelstop")},
+    **{n: ("mip_abs_gap", float) for n in ("MIPGapAbs", "allowableGap", "mipgapabs", "absmipgap")},
+    **{n: ("time_limit", float) for n in ("timelimit", "TimeLimit", "seconds", "sec", "tmlim")},
+    **{n: ("time_limit", float) for n in ("timeLimit", "maxtime", "time_limit_s")},
+    **{n: ("threads", int) for n in ("Threads", "threads_count", "nthreads")},
+    **{n: ("presolve", _presolve) for n in ("Presolve", "preprocess")},
+    **{n: ("solver", _method) for n in ("method", "Method", "lpmethod", "LPMethod")},
+    **{n: ("primal_feasibility_tolerance", float) for n in ("FeasibilityTol", "primalTolerance")},
+    **{n: ("dual_feasibility_tolerance", float) for n in ("OptimalityTol", "dualTolerance")},
+    **{n: ("random_seed", int) for n in ("Seed", "seed", "randomSeed", "randomseed")},
+}
+
+
+def highs_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options in HiGHS's names: other solvers' names mapped (and logged), unknown dropped.
+
+    `mipgap: 0.05` (CBC/Gurobi) becomes `mip_rel_gap: 0.05`, so a gap the modeller asked for is
+    the gap HiGHS stops at. A HiGHS name given beside another solver's name for the same
+    option wins. An option that is neither HiGHS's nor mappable is dropped with a ModelWarning
+    naming the closest HiGHS option.
+    """
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    own: dict[str, Any] = {}
+    mapped: dict[str, Any] = {}
+    for name, value in options.items():
+        if _is_highs_option(highs, name) or str(name) not in OPTION_NAMES:
+            own[str(name)] = value  # HiGHS's, or unknown (warned about below)
+            continue
+        target, translate = OPTION_NAMES[str(name)]
+        if target in options:
+            warnings.warn(
+                f"solver.options.{name}: HiGHS's own '{target}' is also given and is used; "
+                f"'{name}' is ignored",
+                ModelWarning,
+                stacklevel=3,
+            )
+            continue
+        mapped[target] = translate(value)
+        logger.info("solver option %s=%r is HiGHS's %s=%r", name, value, target, mapped[target])
+    return {**_known_options(own), **mapped}
+
+
+def _is_highs_option(highs: highspy.Highs, name: Any) -> bool:
+    status, _ = highs.getOptionType(str(name))
+    return status == highspy.HighsStatus.kOk
 
 
 def _known_options(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ applied here, once: values closer to zero than it are solver round-off, not deci
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import linopy
@@ -33,7 +33,10 @@ class SolveResult:
     """What a solve gives: status, objective, every variable and global expression's values.
 
     `mip_gap` is the relative gap between the solution and the best bound HiGHS proved, for a
-    mixed-integer program; None for a linear program, which has no gap.
+    mixed-integer program; None for a linear program, which has no gap. A mode that solves
+    several times (operate windows, SPORES) lists each solve in `solves` and the inputs it set
+    per solve in `mode_inputs` (along its own dimension, e.g. `spores`); `wall_time` is then
+    the solver's time over all solves and `mode_wall_time` the whole loop's.
     """
 
     termination: str
@@ -44,15 +47,14 @@ class SolveResult:
     wall_time: float
     mip_gap: float | None = None
     backend: str = "highs"
+    solves: tuple[dict[str, Any], ...] = ()
+    mode_wall_time: float | None = None
+    mode_inputs: xr.Dataset | None = None
 
     @property
     def is_mip(self) -> bool:
         """True for a mixed-integer program (one that has a gap)."""
         return self.mip_gap is not None
-
-    def with_objective(self, objective: float) -> SolveResult:
-        """The same result with another objective value (a mode reporting per-window sums)."""
-        return replace(self, objective=objective)
 
 
 def gap_text(gap: float | None) -> str:
@@ -64,24 +66,48 @@ def gap_text(gap: float | None) -> str:
     return f"MIP gap {100 * gap:.3g} %"
 
 
-def solution_dataset(program: Program, zero_threshold: float = 0.0) -> xr.Dataset:
-    """Every variable's and global expression's values (NaN where the component does not exist)."""
-    model = program.model
+def solution_from_primal(
+    program: Program,
+    primal: np.ndarray,
+    zero_threshold: float = 0.0,
+    with_expressions: bool = True,
+) -> xr.Dataset:
+    """Every variable's and global expression's values from the solver's primal values.
+
+    `primal` is indexed by linopy variable label (NaN where the solver holds no column), so
+    every backend hands the same thing over. NaN where a component does not exist. Without
+    expressions, the variables only (a mode that evaluates the expressions itself saves it).
+    """
     arrays: dict[str, xr.DataArray] = {}
-    for name in model.variables:
-        variable = model.variables[name]
-        arrays[name] = variable.solution.where(variable.labels != -1)
-    for name, expression in program.expressions.items():
-        arrays[name] = expression_values(expression)
+    for name in program.model.variables:
+        labels = program.model.variables[name].labels
+        arrays[name] = labels.copy(data=_at_labels(primal, labels.values))
+    for name, expression in program.expressions.items() if with_expressions else ():
+        arrays[name] = expression_values(expression, primal)
     return without_round_off(xr.Dataset(arrays), zero_threshold)
 
 
-def expression_values(expression: Any) -> xr.DataArray:
+def _at_labels(primal: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The values at linopy labels (NaN for -1, no variable)."""
+    values = np.full(labels.shape, np.nan)
+    present = labels != -1
+    values[present] = primal[labels[present]]
+    return values
+
+
+def expression_values(expression: Any, primal: np.ndarray) -> xr.DataArray:
     """A global expression's solved values (NaN where it does not exist)."""
-    if isinstance(expression, linopy.LinearExpression):
-        present = (expression.vars != -1).any("_term") | expression.const.notnull()
-        return expression.solution.where(present & expression.const.notnull())
-    return xr.DataArray(expression)
+    if not isinstance(expression, linopy.LinearExpression):
+        return xr.DataArray(expression)
+    data = expression.data
+    variables = data.vars.transpose(..., "_term").values
+    coeffs = data.coeffs.transpose(..., "_term").values
+    const = data.const.values
+    has_term = variables != -1
+    terms = np.where(has_term, coeffs * _at_labels(primal, np.where(has_term, variables, -1)), 0)
+    present = (has_term.any(axis=-1) | ~np.isnan(const)) & ~np.isnan(const)
+    values = np.where(present, np.nansum(terms, axis=-1) + const, np.nan)
+    return data.const.copy(data=values)
 
 
 def without_round_off(solution: xr.Dataset, threshold: float) -> xr.Dataset:

@@ -16,6 +16,7 @@ from typing import Any
 from esmflow.math.engine.grammar import parse
 from esmflow.math.engine.tree import referenced_names
 from esmflow.math.schema import (
+    MODE_MATH,
     MathDefinition,
     builtin_math_names,
     component_strings,
@@ -65,7 +66,10 @@ def shipped_math() -> tuple[MathDefinition, dict[str, str], dict[str, list[str]]
 
 
 def _files_in_merge_order() -> list[str]:
-    return ["base", *[name for name in builtin_math_names() if name != "base"]]
+    """Base and the extensions; not the mode files (operate, spores), which replace parts of
+    base for one mode only."""
+    modes = set(MODE_MATH.values())
+    return ["base", *[name for name in builtin_math_names() if name not in {"base", *modes}]]
 
 
 def catalog() -> list[Entry]:

@@ -57,9 +57,18 @@ def make_results(inputs: xr.Dataset, solve_result: SolveResult) -> xr.Dataset:
 
 
 def _postprocessed(inputs: xr.Dataset, solution: xr.Dataset) -> xr.Dataset:
-    """The math's `postprocessed` arrays (capacity factors, levelised costs, …) from the solution."""
+    """The math's `postprocessed` arrays (capacity factors, levelised costs, …) from the solution.
+
+    A SPORES solution (a `spores` dimension) is postprocessed spore by spore; an array the
+    solve already gives (the scores each spore was solved with) is kept as the solve gave it.
+    """
     if not inputs.attrs.get("math"):
         return xr.Dataset()
+    if "spores" in solution.dims:
+        spores = solution.indexes["spores"]
+        parts = [_postprocessed(inputs, solution.sel(spores=spore)) for spore in spores]
+        combined = xr.concat(parts, dim=spores, coords="minimal")
+        return combined.drop_vars([name for name in combined.data_vars if name in solution])
     options = BuildOptions.from_model_config(resolved_config(inputs) or {})
     return evaluate_postprocessed(inputs, MathDefinition.from_inputs(inputs), solution, options)
 

@@ -210,6 +210,13 @@ def _explain(name: str, results: set[str]) -> tuple[str | None, str | None]:
             "esmflow's switch: " + SWITCH_NAMES[name].suggestion(),
         )
     mode = mode_math_declaring(name)
+    if mode is not None and name in results:  # a capacity: decided here, given in operate mode
+        return (
+            f"'{name}' is a decision variable of the math; as data it is read only in "
+            f"{mode} mode (given capacities)",
+            f"config.init.mode: {mode} to run the model with it given, or its bounds "
+            f"('{name}_min', '{name}_max') to fix or limit it here",
+        )
     if mode is not None:
         return (
             f"'{name}' is read by the {mode} mode's math, which is not active",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from esmflow.errors import ProblemCollector, closest_name
 from esmflow.io.yaml_files import merge
 
@@ -49,11 +51,13 @@ CONFIG_DEFAULTS: dict[str, Any] = {
             "use_latest_results": False,
             "tracking_parameter": None,
             "score_threshold_factor": 0.1,
+            "random_seed": 0,  # esmflow's: `random` scoring repeats (Calliope draws unseeded)
         },
         "zero_threshold": 1e-10,
     },
 }
 MODES = ("base", "operate", "spores")
+SPORES_SCORING = ("integer", "relative_deployment", "random", "evolving_average")
 DISTANCE_UNITS = ("km", "m")
 
 
@@ -74,6 +78,7 @@ def resolve_config(config: Any, problems: ProblemCollector) -> dict[str, Any]:
             expected=", ".join(MODES),
             closest=closest_name(str(init["mode"]), MODES),
         )
+    _check_mode_settings(resolved, problems)
     if init["distance_unit"] not in DISTANCE_UNITS:
         problems.add(
             f"Unknown distance unit '{init['distance_unit']}'",
@@ -111,6 +116,52 @@ def resolve_config(config: Any, problems: ProblemCollector) -> dict[str, Any]:
             )
             init[key] = bool(CONFIG_DEFAULTS["init"][key])
     return resolved
+
+
+def _check_mode_settings(resolved: Mapping[str, Any], problems: ProblemCollector) -> None:
+    """Operate's window and horizon are durations, the horizon no shorter; SPORES's settings."""
+    operate = resolved["build"].get("operate") or {}
+    lengths = {}
+    for key in ("window", "horizon"):
+        try:
+            lengths[key] = pd.Timedelta(str(operate.get(key)))
+        except ValueError:
+            problems.add(
+                f"The operate {key} must be a duration",
+                key_path=f"config.build.operate.{key}",
+                expected="a pandas duration such as 12h or 1D",
+                got=repr(operate.get(key)),
+            )
+    if len(lengths) == 2 and not pd.Timedelta(0) < lengths["window"] <= lengths["horizon"]:
+        problems.add(
+            "The operate window must be positive and no longer than the horizon",
+            key_path="config.build.operate",
+            got=f"window {operate.get('window')}, horizon {operate.get('horizon')}",
+        )
+    spores = resolved["solve"].get("spores") or {}
+    algorithm = spores.get("scoring_algorithm")
+    if algorithm not in SPORES_SCORING:
+        problems.add(
+            f"Unknown SPORES scoring algorithm '{algorithm}'",
+            key_path="config.solve.spores.scoring_algorithm",
+            expected=", ".join(SPORES_SCORING),
+            closest=closest_name(str(algorithm), SPORES_SCORING),
+        )
+    number = spores.get("number")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        problems.add(
+            "The number of spores must be a whole number, 0 or more",
+            key_path="config.solve.spores.number",
+            got=repr(number),
+        )
+    if spores.get("use_latest_results") or spores.get("save_per_spore_path") is not None:
+        key = "use_latest_results" if spores.get("use_latest_results") else "save_per_spore_path"
+        problems.add(
+            f"esmflow does not restart SPORES from earlier results or save spores one by one "
+            f"(`{key}`): every spore is in the one results file, along `spores`",
+            key_path=f"config.solve.spores.{key}",
+            expected="leave it out",
+        )
 
 
 def _without_bad_sections(config: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -180,6 +180,9 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     check_switch_names(switches, math, problems)
     check_definitions(definitions, kinds, math, problems)
     named = {"config.init.time_cluster": init.get("time_cluster")}
+    if init.get("mode") == "spores":  # the parameter that says which techs SPORES scores
+        spores = (config.get("solve") or {}).get("spores") or {}
+        named["config.solve.spores.tracking_parameter"] = spores.get("tracking_parameter")
     account_for_parameters(definitions, math, problems, read_by_config=named)
     check_labels(model, layout, definitions, tables, definition.introduced, problems)
     check_semantics(definitions, layout, tables, problems)

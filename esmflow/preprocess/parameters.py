@@ -272,6 +272,25 @@ def _dotted_name_hint(key_path: str) -> str:
     return ""
 
 
+def _data_by_label(
+    data: Mapping[Any, Any], dims: tuple[str, ...], key_path: str
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[Any]]:
+    """`data: {label: value, …}` along the one dim: each label its value (`index` not needed).
+
+    Calliope's national example writes `objective_cost_weights.data: {emissions: 1, monetary: 0}`
+    in an override (merged over `{data: 1, index: monetary, dims: costs}`); Calliope 0.7.0's
+    own validation rejects it, but what it means is plain, so esmflow reads it so.
+    """
+    if len(dims) != 1:
+        raise ModelError(
+            "`data` given as a mapping of labels to values needs exactly one dim",
+            key_path=f"{key_path}.dims",
+            expected="one dim, e.g. dims: costs",
+            got=str(list(dims)),
+        )
+    return dims, [(str(label),) for label in data], list(data.values())
+
+
 def _indexed_mapping(
     value: Mapping[str, Any], broadcast: bool, key_path: str
 ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], list[Any]]:
@@ -279,6 +298,8 @@ def _indexed_mapping(
     dims = tuple(
         str(d) for d in (dims_raw if isinstance(dims_raw, list) else [dims_raw] if dims_raw else [])
     )
+    if isinstance(value["data"], Mapping):
+        return _data_by_label(value["data"], dims, key_path)
     index_raw = value.get("index", [[]])
     if not isinstance(index_raw, list):
         index_raw = [[index_raw]]

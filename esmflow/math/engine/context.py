@@ -8,8 +8,8 @@ functions of (tree, context).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,27 @@ class Context:
     # and linopy operations cost ~0.1–1 ms each whatever the array size, and the same parameters
     # and `where` strings recur across dozens of components. Arrays kept here are never mutated.
     memo: dict[Any, Any] = field(default_factory=dict)
+
+    def with_inputs(self, inputs: xr.Dataset, changed: Collection[str]) -> Context:
+        """The same context over new inputs, where only the inputs named `changed` differ.
+
+        What the memo holds for unchanged names stays: inputs read raw, filled or as masks,
+        their terms, and `where` masks that read none of the changed names (a linked program
+        evaluates a few components again after each change; their masks mostly stay).
+        """
+        changed = frozenset(changed)
+        memo: dict[Any, Any] = {}
+        for key, value in self.memo.items():
+            kind = key[0]
+            if kind in _INPUT_MEMO and key[1] not in changed:
+                memo[key] = (inputs, value[1])
+            elif kind == "term" and key[1] not in changed:
+                memo[key] = value
+            elif kind == "where" and not (self.memo.get(("names", key[1]), changed) & changed):
+                memo[key] = value
+            elif kind == "names" or (kind == "foreach" and "active" not in changed):
+                memo[key] = value
+        return replace(self, inputs=inputs, memo=memo, filled_results=dict(self.filled_results))
 
     def is_input(self, name: str) -> bool:
         """A declared parameter or lookup (whether or not the data defines it)."""
@@ -113,6 +134,11 @@ class Context:
         component = ".".join(self.key_path.split(".")[:2]).split("[")[0]
         fields.setdefault("file", self.origins.get(component))
         return ModelError(message, key_path=self.key_path or None, span=span, **fields)
+
+
+# Memo entries of an input, kept as (inputs object, value): `raw`, `filled`, `defined` (here),
+# beside `term` (expression.py), `where`, `names` and `foreach` (masks.py).
+_INPUT_MEMO = ("raw", "filled", "defined")
 
 
 def make_context(inputs: xr.Dataset, math: MathDefinition, options: BuildOptions) -> Context:

@@ -20,12 +20,15 @@ mask, so the context is rebuilt from inputs, math and program alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+import linopy
 import numpy as np
 import xarray as xr
 
+from esmflow.errors import ModelError
+from esmflow.math.engine import tree
 from esmflow.math.engine.build import (
     constraint_data,
     global_expression_data,
@@ -33,9 +36,25 @@ from esmflow.math.engine.build import (
     objective_data,
     variable_bounds,
 )
-from esmflow.math.engine.context import Context, make_context
+from esmflow.math.engine.context import Context, defined_mask, make_context
 from esmflow.math.engine.grammar import parse
+from esmflow.math.engine.masks import component_mask, reduce_to, where_mask
+from esmflow.math.engine.postprocessed import (
+    constraint_values,
+    global_expression_values,
+    objective_value,
+    solved_context,
+)
+from esmflow.math.engine.rows import subtract
+from esmflow.math.engine.term import LINOPY_TYPES, Term, combine_undefined
 from esmflow.math.engine.tree import referenced_names
+from esmflow.math.engine.variants import (
+    evaluate_term,
+    evaluate_variants,
+    kept_where,
+    over_mask,
+    variants,
+)
 from esmflow.math.program import Program, ProgramChanges
 from esmflow.math.schema import MathDefinition, component_strings
 from esmflow.options import BuildOptions
@@ -81,7 +100,193 @@ def _names_read(section: str, name: str, definition: Mapping[str, Any]) -> set[s
     for bound in (definition.get("bounds") or {}).values():
         if isinstance(bound, str):
             names.add(bound)
+    if isinstance(definition.get("domain_where"), str):  # where an integer twin exists
+        names |= referenced_names(parse(definition["domain_where"], "where", key_path=section))
     return names
+
+
+def where_reads(
+    section: str, name: str, definition: Mapping[str, Any]
+) -> tuple[set[str], set[str]]:
+    """Names a component's `where` strings read by value (compared, passed to a helper) and
+    names they only test for being defined."""
+    by_value: set[str] = set()
+    by_definition: set[str] = set()
+    for kind, key_path, text in component_strings(f"{section}.{name}", definition):
+        if kind != "where":
+            continue
+        root = parse(text, kind, key_path=key_path)
+        valued = {
+            found.name
+            for node in tree.walk(root)
+            if isinstance(node, tree.Compare | tree.Call | tree.Subset | tree.Indexed)
+            for found in tree.walk(node)
+            if isinstance(found, tree.Name)
+        }
+        by_value |= valued
+        by_definition |= referenced_names(root) - valued
+    return by_value, by_definition
+
+
+# --- which inputs reach coefficients -------------------------------------------------------
+def _all_names(node: tree.Node, subs: Mapping[str, tree.Node]) -> set[str]:
+    """Every name a subtree reads, sub-expressions included."""
+    names = set(referenced_names(node))
+    for child in tree.walk(node):
+        if isinstance(child, tree.SubExpression) and child.name in subs:
+            names |= _all_names(subs[child.name], subs)
+    return names
+
+
+class _Coefficients:
+    """Which inputs a component's equations multiply decision variables by.
+
+    A changed input that only shifts constants moves right-hand sides (cheap: numbers only); one
+    that scales a variable changes coefficients (the component is evaluated again in full).
+    Conservative: an input read next to a variable anywhere but in a sum counts as a coefficient.
+    """
+
+    def __init__(self, math: MathDefinition, ctx: Context) -> None:
+        self.math = math
+        self.ctx = ctx
+        self.found: dict[str, frozenset[str]] = {}
+
+    def of(self, section: str, name: str) -> frozenset[str]:
+        key = f"{section}.{name}"
+        if key not in self.found:
+            self.found[key] = frozenset()  # (a component reading itself adds nothing)
+            definition = getattr(self.math, section).get(name) or {}
+            names: set[str] = set()
+            for variant in variants(section, name, definition):
+                names |= self._linear(variant.expression, variant.sub_expressions)[1]
+            self.found[key] = frozenset(names)
+        return self.found[key]
+
+    def _is_linear(self, name: str) -> bool:
+        return name in self.ctx.variables or isinstance(
+            self.ctx.expressions.get(name), LINOPY_TYPES
+        )
+
+    def _linear(self, node: tree.Node, subs: Mapping[str, tree.Node]) -> tuple[bool, set[str]]:
+        """(does the subtree hold decision variables, the names that multiply them)."""
+        match node:
+            case tree.Name(name=name):
+                if name in self.ctx.variables:
+                    return True, set()
+                if self._is_linear(name):
+                    return True, set(self.of("global_expressions", name))
+                return False, set()
+            case tree.SubExpression(name=name):
+                return self._linear(subs[name], subs) if name in subs else (False, set())
+            case tree.UnaryOp(operand=operand):
+                return self._linear(operand, subs)
+            case tree.BinaryOp(op=op, left=left, right=right):
+                (left_linear, left_names), (right_linear, right_names) = (
+                    self._linear(left, subs),
+                    self._linear(right, subs),
+                )
+                names = left_names | right_names
+                if op in ("*", "/", "**") and left_linear != right_linear:
+                    names |= _all_names(right if left_linear else left, subs)
+                elif op in ("*", "/", "**") and left_linear:
+                    names |= _all_names(node, subs)
+                return left_linear or right_linear, names
+            case tree.Compare(left=left, right=right):
+                parts = [self._linear(left, subs), self._linear(right, subs)]
+                return any(p[0] for p in parts), set().union(*(p[1] for p in parts))
+        children = list(node.children())
+        parts = [self._linear(child, subs) for child in children]
+        if not any(linear for linear, _ in parts):
+            return False, set()
+        # a helper (sum, roll, where, …) or an index over decision variables: its other
+        # arguments may pick or scale them
+        names = set().union(*(found for _, found in parts))
+        for child, (linear, _) in zip(children, parts, strict=True):
+            if not linear:
+                names |= _all_names(child, subs)
+        return True, names
+
+
+# --- right-hand sides as a function of inputs ------------------------------------------------
+@dataclass(frozen=True)
+class _ConstantMap:
+    """A constraint's row constants as an affine function of some inputs: c(p) = c0 + M·p.
+
+    Found once, by evaluating the constraint with those inputs standing in as decision
+    variables of a scratch linopy model (and the real variables at 0): the rows' "terms" are
+    then the inputs' entries each row reads, with their factors. Later values of the inputs
+    move the constants by M·(p_new − p_old), in numpy alone, as long as the inputs stay
+    defined where they were.
+    """
+
+    inputs: dict[str, tuple[tuple[str, ...], np.ndarray, np.ndarray]]  # dims, defined, slots
+    size: int
+    coeffs: np.ndarray  # (rows, terms), rows in the constraint's label layout
+    slots: np.ndarray  # (rows, terms): entry of the input vector, -1 for none
+
+    def constants(self, inputs: xr.Dataset) -> np.ndarray:
+        """M·p for the inputs' values (c0 cancels in differences)."""
+        vector = np.zeros(self.size)
+        for name, (_, defined, slots) in self.inputs.items():
+            vector[slots] = inputs[name].values[defined]
+        read = np.where(self.slots >= 0, vector[np.maximum(self.slots, 0)], 0.0)
+        return np.nan_to_num(self.coeffs * read).sum(axis=-1)
+
+
+def _constant_map(
+    name: str,
+    definition: Mapping[str, Any],
+    ctx: Context,
+    names: set[str],
+    dims: list[str],
+) -> _ConstantMap | None:
+    """The map of a constraint's constants over `names` (None if they enter non-linearly)."""
+    scratch = linopy.Model()
+    variables = dict(ctx.variables)
+    maps: dict[str, tuple[tuple[str, ...], np.ndarray, np.ndarray]] = {}
+    for input_name in sorted(names):
+        values = ctx.inputs[input_name]
+        if not values.dims or values.dtype.kind != "f":
+            return None
+        defined = defined_mask(values)
+        stand_in = scratch.add_variables(coords=values.coords, mask=defined, name=input_name)
+        variables[input_name] = stand_in
+        maps[input_name] = (values.dims, defined.values, stand_in.labels.values[defined.values])
+    local = replace(ctx, variables=variables, filled_results={})
+    try:
+        combined = _constraint_difference(name, definition, local)
+    except (ModelError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # an input that scales or divides another: no affine map
+    if combined is None:
+        return None
+    if not isinstance(combined, linopy.LinearExpression):
+        return _ConstantMap(maps, 0, np.zeros((1, 0)), np.zeros((1, 0), dtype=int))
+    data = combined.data.transpose(*dims, "_term")
+    return _ConstantMap(
+        maps,
+        scratch._xCounter,
+        data.coeffs.values.reshape(-1, data.sizes["_term"]),
+        data.vars.values.reshape(-1, data.sizes["_term"]),
+    )
+
+
+def _constraint_difference(name: str, definition: Mapping[str, Any], ctx: Context) -> Any:
+    """lhs − rhs of a constraint's equations over its mask, as the build combines them."""
+    mask = component_mask("constraints", name, definition, ctx)
+    parts = evaluate_variants("constraints", name, definition, mask, ctx)
+    combined: Any = None
+    for part_mask, variant, local in parts:
+        relation = variant.expression
+        if not isinstance(relation, tree.Compare):
+            return None
+        lhs, right = evaluate_term(relation.left, local), evaluate_term(relation.right, local)
+        difference = Term(subtract(lhs, right), combine_undefined(lhs.undefined, right.undefined))
+        if len(parts) == 1:
+            piece = over_mask(difference, part_mask, local, variant)
+        else:
+            piece = kept_where(difference, part_mask, local, variant)
+        combined = piece if combined is None else combined + piece
+    return combined
 
 
 # --- the linked program --------------------------------------------------------------------
@@ -92,6 +297,11 @@ class LinkedProgram:
     has returned changes, those changes must be applied to the backend's copy before the next
     solve. The program's global expressions are replaced by their new versions as they change,
     so the solution of the next solve reads them right.
+
+    Most changes only shift constants (an operate window's demand, `storage_initial`): those
+    are found by evaluating the components with numbers alone, every variable at 0 (the
+    constant of a linear expression), and move right-hand sides by the difference. Where a
+    changed input scales a variable, the component is evaluated again in full.
     """
 
     def __init__(
@@ -99,6 +309,7 @@ class LinkedProgram:
     ) -> None:
         self.program = program
         self.math = math
+        self.options = options
         built = make_context(inputs, math, options)
         model = program.model
         self._built = replace(
@@ -109,9 +320,17 @@ class LinkedProgram:
         )
         self._ctx = self._built
         self.readers = input_readers(math, built)
+        self._coefficients = _Coefficients(math, self._built)
         self.objective_name = program.objective_name or options.objective
         self._rows: dict[str, tuple[xr.Dataset, xr.DataArray]] = {}
         self._bounds: dict[str, tuple[xr.DataArray, xr.DataArray]] = {}
+        # constants (every variable at 0) of the expressions, and of the constraints whose
+        # right-hand sides moved, with those right-hand sides: (labels, sign, rhs) by name
+        self._numeric = solved_context(inputs, math, _zero_solution(model, program), options)
+        self._constants: dict[str, xr.DataArray] = {}
+        self._rhs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._maps: dict[tuple[str, frozenset[str]], _ConstantMap | None] = {}
+        self._dims: dict[str, list[str]] = {}
 
     @property
     def inputs(self) -> xr.Dataset:
@@ -138,26 +357,72 @@ class LinkedProgram:
         if not changed:
             return ProgramChanges()
         affected = set().union(*(self.readers.get(name, frozenset()) for name in changed))
-        self._ctx = replace(
-            self._ctx,
-            inputs=self.inputs.assign(changed),
-            memo={},
-            filled_results=dict(self._ctx.filled_results),
-        )
+        names = set(changed)
+        redefined = {
+            name
+            for name, values in changed.items()
+            if name not in self.inputs.data_vars
+            or values.dims != self.inputs[name].dims
+            or not np.array_equal(
+                defined_mask(values).values, defined_mask(self.inputs[name]).values
+            )
+        }
+        # an infinite value (a limit switched on or off) cannot move a right-hand side by a
+        # difference: the components reading it (or an input given for the first time) are
+        # evaluated again in full
+        unbounded = {
+            name
+            for name, values in changed.items()
+            if _has_infinite(values)
+            or name not in self.inputs.data_vars  # was its default, which may be infinite
+            or _has_infinite(self.inputs[name])
+        }
+        inputs = self.inputs.assign(changed)
+        # maps fitted to the old definitions of redefined inputs no longer apply
+        self._maps = {key: found for key, found in self._maps.items() if not key[1] & redefined}
+        previous = self._numeric
+        self._ctx = self._ctx.with_inputs(inputs, names)
+        numeric = previous.with_inputs(inputs, names)
         changes = ProgramChanges()
         for name, definition in in_build_order(self.math.variables):
             if f"variables.{name}" in affected:
                 changes.column_bounds.extend(self._variable_changes(name, definition))
+        refreshed: set[str] = set()
         for name, definition in in_build_order(self.math.global_expressions):
             if f"global_expressions.{name}" in affected:
-                self._refresh_expression(name, definition)
+                numeric = self._refresh_expression(name, definition, names, numeric)
+                refreshed.add(name)
         for name, definition in in_build_order(self.math.constraints):
-            if f"constraints.{name}" in affected:
+            if f"constraints.{name}" not in affected:
+                continue
+            by_value, by_definition = where_reads("constraints", name, definition)
+            may_reshape = bool(by_value & names or by_definition & redefined)
+            if name not in self.program.model.constraints:  # built nowhere: must stay so
+                if may_reshape:
+                    self._stays_nowhere(name, definition, numeric)
+                continue
+            full = self._coefficients.of("constraints", name) & names or (
+                _names_read("constraints", name, definition) & unbounded
+            )
+            if may_reshape or full:
                 row_bounds, coefficients = self._constraint_changes(name, definition)
-                changes.row_bounds.extend(row_bounds)
-                changes.coefficients.extend(coefficients)
+                self._rhs.pop(name, None)
+                self._constants.pop(name, None)
+            else:
+                row_bounds, coefficients = self._moved_rows(
+                    name, definition, names, refreshed, redefined, previous, numeric
+                )
+            changes.row_bounds.extend(row_bounds)
+            changes.coefficients.extend(coefficients)
         if f"objectives.{self.objective_name}" in affected:
-            self._set_objective(changes, self.objective_name)
+            if self._coefficients.of("objectives", self.objective_name) & names:
+                self._set_objective(changes, self.objective_name)
+            else:  # only its constant moves (kept aside, as at the build)
+                definition = self.math.objectives[self.objective_name]
+                self.program.objective_constant = objective_value(
+                    self.objective_name, definition, numeric
+                )
+        self._numeric = numeric
         return changes
 
     def use_objective(self, name: str) -> ProgramChanges:
@@ -165,6 +430,97 @@ class LinkedProgram:
         changes = ProgramChanges()
         self._set_objective(changes, name)
         return changes
+
+    # --- numbers only (every variable at 0) --------------------------------------------
+    def _moved_rows(
+        self,
+        name: str,
+        definition: Mapping[str, Any],
+        changed: set[str],
+        refreshed: set[str],
+        redefined: set[str],
+        previous: Context,
+        numeric: Context,
+    ) -> tuple[list[Any], list[Any]]:
+        """Right-hand sides moved by the change of the rows' constant."""
+        labels, sign, rhs = self._current_rows(name)
+        dims = self._dims[name]
+        read = _names_read("constraints", name, definition)
+        movement = None
+        if not read & refreshed:  # only inputs moved: the map of this constraint over them
+            movement = self._mapped_movement(
+                name, definition, read & changed, redefined, dims, previous
+            )
+        if movement is None:  # expressions moved too, or no map: evaluate the numbers again
+            old = self._constants.get(name)
+            if old is None:
+                old = _constant_or_zero(constraint_values(name, definition, previous), dims)
+            new = _constant_or_zero(constraint_values(name, definition, numeric), dims)
+            if old.shape != new.shape:
+                raise StructureChanged(f"constraints.{name}")
+            self._constants[name] = new
+            movement = np.broadcast_to(new.values - old.values, labels.shape)
+        else:
+            self._constants.pop(name, None)
+        moved = rhs - movement
+        differs = (moved != rhs) & (labels != -1)
+        self._rhs[name] = (labels, sign, moved)
+        if not differs.any():
+            return [], []
+        lower, upper = _row_bounds(sign[differs], moved[differs])
+        return [(labels[differs], lower, upper)], []
+
+    def _stays_nowhere(self, name: str, definition: Mapping[str, Any], numeric: Context) -> None:
+        """A constraint built nowhere must still have no rows under the new inputs."""
+        mask = component_mask("constraints", name, definition, numeric)
+        if bool(mask.any()) and constraint_values(name, definition, numeric) is not None:
+            raise StructureChanged(f"constraints.{name}")
+
+    def _current_rows(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(labels, sign, rhs) of a constraint as the backend holds it (its dims in `_dims`)."""
+        if name in self._rows:  # evaluated in full before: its rows are the reference
+            rows, _ = self._rows.pop(name)
+            constraint = self.program.model.constraints[name]
+            dims = [str(dim) for dim in constraint.labels.dims]
+            labels = constraint.labels.values
+            rhs = rows.rhs.transpose(*dims).values
+            sign = np.broadcast_to(rows.sign.values, labels.shape)
+            if rows.sign.ndim:
+                sign = rows.sign.transpose(*dims).values
+            self._rhs[name] = (labels, sign, rhs)
+            self._dims[name] = dims
+        if name not in self._rhs:
+            constraint = self.program.model.constraints[name]
+            dims = [str(dim) for dim in constraint.labels.dims]
+            labels = constraint.labels.values
+            sign = np.broadcast_to(constraint.sign.transpose(*dims).values, labels.shape)
+            self._rhs[name] = (labels, sign, constraint.rhs.transpose(*dims).values)
+            self._dims[name] = dims
+        return self._rhs[name]
+
+    def _mapped_movement(
+        self,
+        name: str,
+        definition: Mapping[str, Any],
+        names: set[str],
+        redefined: set[str],
+        dims: list[str],
+        previous: Context,
+    ) -> np.ndarray | None:
+        """How far the rows' constants moved, by the constraint's map (None: no map)."""
+        if any(input_name not in previous.inputs.data_vars for input_name in names):
+            return None  # an input given for the first time: no old values to map from
+        if names & redefined:  # a map fits inputs defined where they were
+            return None
+        key = (name, frozenset(names))
+        if key not in self._maps:
+            self._maps[key] = _constant_map(name, definition, previous, names, dims)
+        mapping = self._maps[key]
+        if mapping is None:
+            return None
+        labels = self._rhs[name][0]
+        movement = mapping.constants(self.inputs) - mapping.constants(previous.inputs)
+        return movement.reshape(labels.shape) if movement.size == labels.size else None
 
     # --- one component each ------------------------------------------------------------
     def _variable_changes(
@@ -176,6 +532,23 @@ class LinkedProgram:
             return []
         mask, lower, upper = found
         _same_or_rebuild(f"variables.{name}", mask, self._ctx.exists.get(name))
+        changes = self._bound_changes(name, lower, upper)
+        twin = f"{name}__whole"  # build.py's integer twin where `domain_where` holds
+        if twin in self.program.model.variables:
+            whole = mask & where_mask(
+                str(definition["domain_where"]), f"variables.{name}.domain_where", self._ctx
+            )
+            whole = reduce_to(whole, list(mask.dims))
+            built = self.program.model.variables[twin].labels != -1
+            if not bool((whole.broadcast_like(built) == built).all()):
+                raise StructureChanged(f"variables.{name}.domain_where")
+            changes.extend(self._bound_changes(twin, lower, upper))
+        return changes
+
+    def _bound_changes(
+        self, name: str, lower: xr.DataArray, upper: xr.DataArray
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The columns of variable `name` whose bounds differ from those the backend holds."""
         variable = self.program.model.variables[name]
         old_lower, old_upper = self._bounds.get(name, (variable.lower, variable.upper))
         self._bounds[name] = (lower, upper)
@@ -189,14 +562,36 @@ class LinkedProgram:
             return []
         return [(labels.values[picked], lower.values[picked], upper.values[picked])]
 
-    def _refresh_expression(self, name: str, definition: Mapping[str, Any]) -> None:
-        expression, exists = global_expression_data(name, definition, self._ctx)
-        _same_or_rebuild(f"global_expressions.{name}", exists, self._ctx.exists.get(name))
+    def _refresh_expression(
+        self, name: str, definition: Mapping[str, Any], changed: set[str], numeric: Context
+    ) -> Context:
+        """A global expression under the new inputs; returns the numeric context updated."""
         self._ctx.filled_results.pop(name, None)
-        if expression is None:
-            return
+        built = self._ctx.expressions.get(name)
+        if self._coefficients.of("global_expressions", name) & changed or not isinstance(
+            built, linopy.LinearExpression
+        ):
+            expression, exists = global_expression_data(name, definition, self._ctx)
+            _same_or_rebuild(f"global_expressions.{name}", exists, self._ctx.exists.get(name))
+            if expression is None:
+                return numeric
+        else:  # only its constant moves: the same terms with the new constant
+            constant = global_expression_values(name, definition, numeric)
+            if constant is None:
+                raise StructureChanged(f"global_expressions.{name}")
+            _same_or_rebuild(
+                f"global_expressions.{name}", constant.notnull(), built.const.notnull()
+            )
+            expression = built.assign(const=constant.transpose(*built.const.dims))
         self._ctx = replace(self._ctx, expressions={**self._ctx.expressions, name: expression})
         self.program.expressions[name] = expression
+        zero = _constant_of(expression)
+        numeric.filled_results.pop(name, None)
+        return replace(
+            numeric,
+            expressions={**numeric.expressions, name: zero},
+            exists={**numeric.exists, name: zero.notnull()},
+        )
 
     def _constraint_changes(
         self, name: str, definition: Mapping[str, Any]
@@ -223,9 +618,17 @@ class LinkedProgram:
     def _built_rows(
         self, name: str, definition: Mapping[str, Any]
     ) -> tuple[xr.Dataset, xr.DataArray] | None:
-        """The rows as built (what the backend holds until the constraint first changes)."""
+        """The rows the backend holds: as built, with their right-hand sides as last moved."""
         found = constraint_data(name, definition, self._built)
-        return None if found is None else (found[0], found[2])
+        if found is None:
+            return None
+        rows, _, exists = found
+        if name in self._rhs:
+            _, _, rhs = self._rhs[name]
+            order = self.program.model.constraints[name].labels.dims
+            moved = xr.DataArray(rhs, dims=order).transpose(*rows.rhs.dims)
+            rows = rows.assign(rhs=(rows.rhs.dims, moved.values))
+        return rows, exists
 
     def _set_objective(self, changes: ProgramChanges, name: str) -> None:
         definition = self.math.objectives.get(name)
@@ -237,7 +640,43 @@ class LinkedProgram:
         self.program.objective_name = name
 
 
+def _has_infinite(values: xr.DataArray) -> bool:
+    """A numeric input holding ±inf anywhere."""
+    return values.dtype.kind == "f" and bool(np.isinf(values.values).any())
+
+
+def _zero_solution(model: Any, program: Program) -> xr.Dataset:
+    """Every variable at 0 where it exists, every expression at its constant."""
+    arrays = {
+        name: xr.zeros_like(model.variables[name].labels, dtype=float).where(
+            model.variables[name].labels != -1
+        )
+        for name in model.variables
+    }
+    arrays.update(
+        {name: _constant_of(expression) for name, expression in program.expressions.items()}
+    )
+    return xr.Dataset(arrays)
+
+
+def _constant_of(expression: Any) -> xr.DataArray:
+    """A linear expression's value with every variable at 0 (an array stays itself)."""
+    if isinstance(expression, linopy.LinearExpression):
+        return expression.const
+    return xr.DataArray(expression)
+
+
+def _constant_or_zero(values: xr.DataArray | None, dims: list[str] | None = None) -> xr.DataArray:
+    """Constants on the constraint's dims, NaN (terms read as absent) counted as 0."""
+    if values is None:
+        return xr.DataArray(0.0)
+    values = values.fillna(0.0)
+    return values.transpose(*dims) if dims else values
+
+
 # --- comparisons -----------------------------------------------------------------------------
+
+
 def _differs(new: xr.DataArray, old: xr.DataArray) -> xr.DataArray:
     """True where two arrays differ (NaN equals NaN)."""
     return ~((new == old) | (new.isnull() & old.isnull()))

@@ -19,10 +19,26 @@ CASES = {
     "edge": (HERE.parent / "edge" / "model.yaml", None, None),
     "national_scale": (EXAMPLES / "national_scale" / "model.yaml", None, None),
     "urban_scale": (EXAMPLES / "urban_scale" / "model.yaml", None, None),
-    "national_time_resampling": (EXAMPLES / "national_scale" / "model.yaml", "time_resampling", None),
-    "national_operate_as_base": (EXAMPLES / "national_scale" / "model.yaml", "operate", {"config.init.mode": "base"}),
-    "urban_operate_as_base": (EXAMPLES / "urban_scale" / "model.yaml", "operate", {"config.init.mode": "base"}),
-    "urban_resample_3h": (EXAMPLES / "urban_scale" / "model.yaml", None, {"config.init.resample.timesteps": "3h"}),
+    "national_time_resampling": (
+        EXAMPLES / "national_scale" / "model.yaml",
+        "time_resampling",
+        None,
+    ),
+    "national_operate_as_base": (
+        EXAMPLES / "national_scale" / "model.yaml",
+        "operate",
+        {"config.init.mode": "base"},
+    ),
+    "urban_operate_as_base": (
+        EXAMPLES / "urban_scale" / "model.yaml",
+        "operate",
+        {"config.init.mode": "base"},
+    ),
+    "urban_resample_3h": (
+        EXAMPLES / "urban_scale" / "model.yaml",
+        None,
+        {"config.init.resample.timesteps": "3h"},
+    ),
 }
 
 if __name__ == "__main__":
@@ -35,6 +51,10 @@ if __name__ == "__main__":
     for name in args.cases:
         path, scenario, override = CASES[name]
         inputs = calliope.read_yaml(path, scenario=scenario, override_dict=override).inputs
-        encoding = {v: {"zlib": True, "complevel": 6} for v in inputs.data_vars if inputs[v].dtype.kind in "fb"}
+        encoding = {
+            v: {"zlib": True, "complevel": 6}
+            for v in inputs.data_vars
+            if inputs[v].dtype.kind in "fb"
+        }
         inputs.to_netcdf(args.out / f"{name}.nc", encoding=encoding)
         print(name, dict(inputs.sizes))
