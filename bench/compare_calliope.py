@@ -150,7 +150,23 @@ CASES = [
     Case("national_scale", None),
     Case("national_scale", "profiling", FIVE_DAYS, "15 days cut to 5"),
     Case("national_scale", "time_resampling", note="January at 6 h"),
-    Case("national_scale", "time_clustering", note="the year as 11 representative days"),
+    Case(
+        "national_scale",
+        "time_clustering",
+        note="as shipped: Calliope keeps each day cyclic, esmflow carries storage across days",
+    ),
+    Case(
+        "national_scale",
+        "time_clustering",
+        {"config.init.extra_math": ["storage_inter_cluster"]},
+        "with Calliope's storage_inter_cluster math",
+    ),
+    Case(
+        "national_scale",
+        "time_clustering",
+        {"techs.battery.inter_cluster_storage": False, "techs.csp.inter_cluster_storage": False},
+        "each day cyclic in both (esmflow: inter_cluster_storage false)",
+    ),
     Case("national_scale", "spores", note="3 spores, spore by spore"),
     Case("national_scale", "operate", note="10 days, 12 h windows, 24 h horizon"),
     Case("national_scale", "check_feasibility", note="no objective"),
@@ -171,6 +187,15 @@ CASES = [
         "milp",
         {"config.solve.solver_options": {"mip_rel_gap": 0.05}},
         "5 % gap as asked (`mipgap`), given to Calliope by HiGHS's name",
+    ),
+    Case(
+        "urban_scale",
+        "milp",
+        {
+            "config.solve.solver_options": {"mip_rel_gap": 1e-4},
+            "config.init.subset.timesteps": ["2005-07-01", "2005-07-02"],
+        },
+        "two days at a 1e-4 gap",
     ),
     Case("urban_scale", "operate", note="10 days, 12 h windows, 48 h horizon"),
 ]
