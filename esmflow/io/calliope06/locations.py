@@ -170,7 +170,13 @@ def _convert_links(
     file: str,
     operate: bool,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    templates: dict[str, Any] = {}
+    # Every transmission tech is a template, linked or not, so that an override switching a
+    # link off leaves the template its (switched-off) link tech names.
+    templates = {
+        layout.tech_names[name]: tech_params[name]
+        for name, tech in techs.items()
+        if tech.kind == "transmission"
+    }
     link_techs: dict[str, Any] = {}
     seen: set[tuple[str, frozenset[str]]] = set()
     for key, settings in (model.get("links") or {}).items():
@@ -217,7 +223,6 @@ def _convert_links(
                 )
             seen.add((tech, frozenset(ends)))
             template = layout.tech_names[tech]
-            templates[template] = tech_params[tech]
             local = {k: v for k, v in link_settings.items() if k != "exists"}
 
             def origin(k: str, local: dict = local, path: str = path, t: str = tech) -> str:

@@ -13,6 +13,7 @@ from esmflow.io.calliope06.groups import convert_groups
 from esmflow.io.calliope06.locations import convert_places
 from esmflow.io.calliope06.report import Report
 from esmflow.io.calliope06.settings import convert_settings
+from esmflow.io.calliope06.source import TOP_LEVEL
 from esmflow.io.calliope06.techs import CostValues, resolve_techs
 from esmflow.io.calliope06.timeseries import TimeSeries
 
@@ -49,9 +50,11 @@ def convert_model(
         model, techs, series, report, str(source), operate
     )
     groups = convert_groups(model.get("group_constraints"), layout, report)
-    for section in ("tech_groups",):
-        for name in model.get(section) or {}:
-            report.mapped(f"{section}.{name}", "techs", "merged into each tech that inherits it")
+    for name in model.get("tech_groups") or {}:
+        report.mapped(f"tech_groups.{name}", "techs", "merged into each tech that inherits it")
+    for key in model:
+        if key not in TOP_LEVEL:
+            report.not_mapped(key, "not a top-level key of a 0.6 model (0.6 ignored it too)")
     converted: dict[str, Any] = {"config": settings.config}
     if settings.data_definitions:
         converted["data_definitions"] = settings.data_definitions

@@ -47,7 +47,7 @@ def _is_section(value: Any) -> bool:
 def _replacing(old: Any, new: Any) -> Any:
     """A mapping replaced by a non-mapping (or the other way) must not merge with the old one."""
     if isinstance(old, Mapping) and isinstance(new, Mapping) and not _is_section(new):
-        return {REPLACE: new}
+        return new if set(old) <= set(new) else {REPLACE: new}
     if isinstance(old, Mapping) and not isinstance(new, Mapping):
         return {REPLACE: new}
     return new

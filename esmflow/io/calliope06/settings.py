@@ -8,6 +8,7 @@ model file and are handed back separately: time clustering (a workflow setting i
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ def _convert_model(model: dict[str, Any], settings: Settings, report: Report) ->
         elif key == "subset_time":
             if value is not None:
                 bounds = [value, value] if isinstance(value, str) else [str(v) for v in value]
-                init["subset"] = {"timesteps": [str(b) for b in bounds]}
+                init["subset"] = {"timesteps": [_valid_date(str(b), report) for b in bounds]}
             report.mapped(path, "config.init.subset.timesteps")
         elif key == "time":
             if value:
@@ -194,6 +195,25 @@ def _convert_clustering(
     )
 
 
+def _valid_date(text: str, report: Report) -> str:
+    """`2005-02-31` (which 0.6, through pandas, read as the end of February) → `2005-02-28`."""
+    parts = text.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return text
+    year, month, day = (int(p) for p in parts)
+    if not 1 <= month <= 12:
+        return text
+    last = calendar.monthrange(year, month)[1]
+    if day <= last:
+        return text
+    fixed = f"{year:04d}-{month:02d}-{last:02d}"
+    report.difference(
+        "Time subset past the end of a month",
+        f"0.6 accepted `{text}` as the end of the month; the converter wrote `{fixed}`.",
+    )
+    return fixed
+
+
 def _hours(frequency: str) -> float | None:
     number, unit = frequency.rstrip("hD"), frequency[len(frequency.rstrip("hD")) :]
     try:
@@ -252,9 +272,10 @@ def _convert_run(run: dict[str, Any], settings: Settings, report: Report) -> Non
         elif key == "objective_options":
             options = dict(value or {})
             cost_classes = options.pop("cost_class", None) or {"monetary": 1}
-            sense = str(options.pop("sense", "minimize"))
             report.mapped(f"{path}.cost_class", "data_definitions.objective_cost_weights")
-            report.mapped(f"{path}.sense", "config.build.objective")
+            if "sense" in options:
+                sense = str(options.pop("sense"))
+                report.mapped(f"{path}.sense", "config.build.objective", "maximize: a math file")
             for other in options:
                 report.not_mapped(f"{path}.{other}", "not a 0.6.10 objective option")
         elif key == "operation":
