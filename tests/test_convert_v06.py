@@ -182,6 +182,7 @@ def test_tiny_model_converts_key_by_key(tiny_06: Path, tmp_path: Path) -> None:
     assert model["config"]["build"]["ensure_feasibility"] is True
 
 
+@pytest.mark.slow  # prepares the inputs of every override
 def test_overrides_and_scenarios_are_differences(tiny_06: Path, tmp_path: Path) -> None:
     model = converted(tiny_06, tmp_path / "out")
     overrides = model["overrides"]
@@ -271,6 +272,7 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     }
 
 
+@pytest.mark.slow  # converts 0.6.10's examples (a few seconds, once)
 def test_example_supply_plus(examples: dict[str, dict]) -> None:
     csp = examples["national_scale"]["techs"]["csp"]
     expected = {
@@ -290,6 +292,7 @@ def test_example_supply_plus(examples: dict[str, dict]) -> None:
     assert {key: csp[key] for key in expected} == expected
 
 
+@pytest.mark.slow  # converts 0.6.10's examples (a few seconds, once)
 def test_example_conversion_plus(examples: dict[str, dict]) -> None:
     chp = examples["urban_scale"]["techs"]["chp"]
     expected = {
@@ -316,6 +319,7 @@ def test_example_conversion_plus(examples: dict[str, dict]) -> None:
     )
 
 
+@pytest.mark.slow  # converts 0.6.10's examples (a few seconds, once)
 def test_example_link_with_per_distance_costs(examples: dict[str, dict]) -> None:
     model = examples["urban_scale"]
     assert model["templates"]["heat_pipes"]["flow_out_eff_per_distance"] == 0.975
@@ -336,6 +340,7 @@ def test_example_link_with_per_distance_costs(examples: dict[str, dict]) -> None
     }
 
 
+@pytest.mark.slow  # converts 0.6.10's examples (a few seconds, once)
 def test_example_group_constraint(examples: dict[str, dict]) -> None:
     overrides = examples["national_scale"]["overrides"]
     assert overrides["cold_fusion_prod_share"]["group_constraints"] == {
@@ -352,6 +357,7 @@ def test_example_group_constraint(examples: dict[str, dict]) -> None:
     ]
 
 
+@pytest.mark.slow  # converts 0.6.10's examples (a few seconds, once)
 def test_example_csv_time_series(examples: dict[str, dict]) -> None:
     model = examples["national_scale"]
     entry = model["data_tables"]["sink_use_equals"]
