@@ -13,6 +13,7 @@ validate(config, "config/schema.yaml")
 
 
 include: "rules/common.smk"
+include: "rules/convert.smk"
 include: "rules/preprocess.smk"
 include: "rules/model.smk"
 include: "rules/postprocess.smk"

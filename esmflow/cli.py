@@ -9,6 +9,7 @@ and clusters, use the workflow (`snakemake`).
 
     python -m esmflow math list              # every math component: file, Macro's names, parameters
     python -m esmflow math list --markdown   # the same with formulas: the page docs/math.md
+    python -m esmflow convert-v06 old/model.yaml new/   # a Calliope 0.6 model as an esmflow model
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from esmflow.errors import ModelError
+from esmflow.io.calliope06 import convert_v06
 from esmflow.io.results_file import write_csv, write_netcdf, write_yaml
 from esmflow.math import catalog
 from esmflow.model import Model
@@ -97,6 +100,18 @@ def list_math(args: argparse.Namespace) -> None:
     sys.stdout.write(text)
 
 
+def convert_calliope06(args: argparse.Namespace) -> Path:
+    """Write the esmflow version of a Calliope 0.6 model (and its conversion report)."""
+    dataframes = {}
+    for name, path in parse_assignments(args.dataframe).items():
+        dataframes[name] = pd.read_csv(str(path), index_col=0)
+    result = convert_v06(args.model, args.out, dataframes=dataframes)
+    logger.info(
+        "wrote %s; what was mapped and what was not: %s", result.model_file, result.report_file
+    )
+    return result.model_file
+
+
 def parser() -> argparse.ArgumentParser:
     """The `esmflow` command and its subcommands."""
     main_parser = argparse.ArgumentParser(
@@ -141,6 +156,19 @@ def parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="formulas and switches too, as Markdown"
     )
     list_parser.set_defaults(run=list_math)
+    convert_parser = commands.add_parser(
+        "convert-v06", help="convert a Calliope 0.6 model into an esmflow model folder"
+    )
+    convert_parser.add_argument("model", help="the 0.6 model's YAML file")
+    convert_parser.add_argument("out", help="the folder to write the esmflow model into")
+    convert_parser.add_argument(
+        "--dataframe",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.csv",
+        help="a CSV file for the 0.6 time series `df=NAME:column` (repeatable)",
+    )
+    convert_parser.set_defaults(run=convert_calliope06)
     return main_parser
 
 

@@ -109,9 +109,43 @@ def plan_solution(wildcards) -> str:
     return f"results/{plan}/solution.nc"
 
 
-def model_file(wildcards) -> str:
-    """The scenario's model YAML file."""
+# --- Calliope 0.6 models: converted on the fly (rules/convert.smk) ----------------------------
+CALLIOPE06_MARKERS = ("model", "run", "locations", "links", "tech_groups")
+CALLIOPE07_MARKERS = ("config", "nodes", "data_tables", "templates", "data_definitions")
+
+
+def is_calliope06(path) -> bool:
+    """Same test as `esmflow.io.calliope06.detect.is_calliope06` (importing esmflow is slow)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    keys = {str(key).split(".")[0] for key in data}
+    return bool(keys & set(CALLIOPE06_MARKERS)) and not keys & set(CALLIOPE07_MARKERS)
+
+
+def configured_model(wildcards) -> str:
+    """The model file the scenario names (Calliope 0.7 format, or 0.6)."""
     return scenario_config(wildcards.scenario)["model"]
+
+
+def converted_model(wildcards) -> str:
+    """Where a scenario's Calliope 0.6 model is converted to."""
+    return f"results/{wildcards.scenario}/converted/model.yaml"
+
+
+def model_file(wildcards) -> str:
+    """The scenario's model YAML file: as configured, or its conversion if it is Calliope 0.6."""
+    if is_calliope06(ROOT / configured_model(wildcards)):
+        return converted_model(wildcards)
+    return configured_model(wildcards)
+
+
+def configured_model_data_files(wildcards) -> list[str]:
+    """The data of the configured model file (for the conversion of a 0.6 model)."""
+    return _data_files_beside(configured_model(wildcards))
 
 
 def model_data_files(wildcards) -> list[str]:
@@ -120,8 +154,15 @@ def model_data_files(wildcards) -> list[str]:
     Listed as inputs so that editing any of them re-runs the scenario. Files a model imports from
     outside its folder are not tracked (use `--forcerun prepare_inputs` after editing those).
     A model file directly in the workflow folder only tracks itself (the `model` input).
+    A converted 0.6 model's data are tracked by the conversion (rules/convert.smk).
     """
-    model = (ROOT / model_file(wildcards)).resolve()
+    if is_calliope06(ROOT / configured_model(wildcards)):
+        return []
+    return _data_files_beside(model_file(wildcards))
+
+
+def _data_files_beside(model_path: str) -> list[str]:
+    model = (ROOT / model_path).resolve()
     folder = model.parent
     if folder == ROOT.resolve():
         return []

@@ -22,7 +22,7 @@ rule prepare_inputs:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
-        model=from_scenario("model"),
+        model=model_file,
         overrides=from_scenario("overrides"),
         set=scenario_set,
         code=ESMFLOW_CODE_HASH,
