@@ -373,10 +373,6 @@ def test_example_csv_time_series(examples: dict[str, dict]) -> None:
     assert set(source.columns.get_level_values("nodes")) == {"region1_1", "region1_2", "region1_3"}
 
 
-# Modes other helpers build (issue 8); until then esmflow stops with "not supported yet".
-NOT_YET = {"operate", "spores"}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("example", ["national_scale", "urban_scale"])
 def test_every_example_override_and_scenario_prepares(examples, example) -> None:
@@ -384,10 +380,6 @@ def test_every_example_override_and_scenario_prepares(examples, example) -> None
     names = [None, *model.get("overrides", {}), *model.get("scenarios", {})]
     for name in names:
         path = model["_folder"] / "model.yaml"
-        if name in NOT_YET:
-            with pytest.raises(ModelError, match="not supported by esmflow yet"):
-                prepare_inputs(read_model(path, overrides=[name]))
-            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ModelWarning)
             prepare_inputs(read_model(path, overrides=[name] if name else []))
