@@ -26,6 +26,7 @@ rule solve_model:
     input:
         program=rules.build_model.output.program,
         inputs=rules.cluster_time.output.inputs,
+        custom_constraints=custom_constraints_file,
     output:
         solution="results/{scenario}/solution.nc",
         status="results/{scenario}/solve_status.yaml",
@@ -43,6 +44,7 @@ rule solve_model:
     params:
         solver=from_scenario("solver"),
         backend=from_scenario("backend"),
+        custom_constraints=from_scenario("custom_constraints"),
         code=ESMFLOW_CODE_HASH,
     script:
         "../scripts/solve_model.py"

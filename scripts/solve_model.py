@@ -17,6 +17,7 @@ from esmflow import stage_warnings
 from esmflow.backends.solve import solve
 from esmflow.io.results_file import read_netcdf_attributes, write_netcdf, write_yaml
 from esmflow.math.program import Program
+from esmflow.math.schema import MathDefinition
 from esmflow.options import SolveOptions
 from esmflow.postprocess.results import solve_status
 from esmflow.preprocess.inputs import resolved_config
@@ -30,12 +31,20 @@ def solve_options(
     threads: int,
     log_file: str | None,
     backend: str | None = None,
+    custom_constraints: str | None = None,
 ) -> SolveOptions:
     """The model's `config.solve`, overridden by the scenario's `solver` block and the job's threads.
 
-    The scenario's `backend` (if any) wins over the model's `config.build.backend`.
+    The scenario's `backend` (if any) wins over the model's `config.build.backend`; its
+    `custom_constraints` file (Pyomo backend) adds the user's Pyomo constraints.
     """
-    override = {**solver, "threads": threads, "log_file": log_file, "backend": backend}
+    override = {
+        **solver,
+        "threads": threads,
+        "log_file": log_file,
+        "backend": backend,
+        "custom_constraints": custom_constraints,
+    }
     return SolveOptions.from_model_config(model_config, override=override)
 
 
@@ -51,9 +60,10 @@ def main(job) -> None:
             job.threads,
             job.log.get("solver"),
             getattr(job.params, "backend", None),
+            getattr(job.params, "custom_constraints", None),
         )
         program = Program.from_netcdf(job.input.program)
-        result = solve(program, options, inputs)
+        result = solve(program, options, inputs, MathDefinition.from_inputs(inputs))
     records = stage_warnings.unique([*earlier, *found])
     write_netcdf(result.solution, job.output.solution)
     status = {**solve_status(result, options), "warnings": records}

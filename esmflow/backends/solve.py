@@ -2,8 +2,9 @@
 
 A backend is a name (`config.build.backend` in the model file, or `backend:` of a workflow
 scenario, which wins; see `esmflow.options.chosen_backend`) mapped to the functions that hand a
-`Program` to its solver. Today there is one, `highs` (HiGHS in memory through highspy); a second
-(Pyomo) plugs in as one more entry of `BACKENDS`. Callers never import a backend module.
+`Program` to its solver: `highs` (HiGHS in memory through highspy) and `pyomo` (the program as a
+Pyomo model, for any Pyomo solver and for custom constraints). Callers never import a backend
+module.
 
 `open_session` keeps the program in the solver between solves, so a mode (operate windows,
 SPORES iterations) changes bounds, right-hand sides and costs in place and solves again;
@@ -17,7 +18,7 @@ from typing import Any
 
 import xarray as xr
 
-from esmflow.backends import highs
+from esmflow.backends import highs, pyomo_backend
 from esmflow.backends.result import SolveResult
 from esmflow.errors import ModelError, closest_name
 from esmflow.math.program import Program
@@ -26,7 +27,10 @@ from esmflow.options import SolveOptions
 
 # backend name → the function that opens a session on it (a plain dict)
 # (its keys are `esmflow.options.BACKENDS`, which the model's config is checked against)
-BACKENDS: dict[str, Callable[..., Any]] = {"highs": highs.HighsSession}
+BACKENDS: dict[str, Callable[..., Any]] = {
+    "highs": highs.HighsSession,
+    "pyomo": pyomo_backend.PyomoSession,
+}
 
 
 def open_session(
