@@ -13,24 +13,29 @@ SPORES iterations) changes bounds, right-hand sides and costs in place and solve
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 import xarray as xr
 
-from esmflow.backends import highs, pyomo_backend
+from esmflow.backends import highs
 from esmflow.backends.result import SolveResult
 from esmflow.errors import ModelError, closest_name
 from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import SolveOptions
 
+
+def _pyomo_session(*args: Any) -> Any:
+    """A Pyomo session; Pyomo is imported on first use only (with scipy loaded, ~1.5 s)."""
+    pyomo_backend = importlib.import_module("esmflow.backends.pyomo_backend")
+    return pyomo_backend.PyomoSession(*args)
+
+
 # backend name → the function that opens a session on it (a plain dict)
 # (its keys are `esmflow.options.BACKENDS`, which the model's config is checked against)
-BACKENDS: dict[str, Callable[..., Any]] = {
-    "highs": highs.HighsSession,
-    "pyomo": pyomo_backend.PyomoSession,
-}
+BACKENDS: dict[str, Callable[..., Any]] = {"highs": highs.HighsSession, "pyomo": _pyomo_session}
 
 
 def open_session(
