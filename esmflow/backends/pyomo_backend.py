@@ -317,7 +317,9 @@ def _highs_diagnosis(
     math: MathDefinition | None,
 ) -> str:
     """HiGHS's explanation of a failed solve of the same program (conflicting rows, unbounded rays)."""
-    on_highs = replace(options, backend="highs", name="highs", options={}, log_file=None)
+    on_highs = replace(
+        options, backend="highs", name="highs", options={}, log_file=None, custom_constraints=None
+    )
     try:
         highs.HighsSession(program, on_highs, inputs, math).solve()
     except ModelError as error:
