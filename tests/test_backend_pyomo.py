@@ -162,6 +162,18 @@ def test_the_pyomo_model_keeps_names_labels_and_sizes(tmp_path: Path) -> None:
     assert isinstance(m.component(program.objective_name), pyo.Objective)
 
 
+def test_a_constraint_named_like_a_variable_gets_a_suffix() -> None:
+    # linopy keeps the two apart, Pyomo has one namespace: min x with x ≥ 2 → 2
+    model = linopy.Model()
+    x = model.add_variables(lower=0, name="x")
+    model.add_constraints(x >= 2, name="x")
+    model.add_objective(1 * x)
+    built = build_pyomo_model(Program(model=model))
+    assert isinstance(built.model.x, pyo.Var)
+    assert isinstance(built.model.x_constraint, pyo.Constraint)
+    assert solve(Program(model=model), PYOMO).objective == pytest.approx(2)
+
+
 def test_the_pyomo_backend_gives_the_same_results_file(tmp_path: Path) -> None:
     path = write_model(tmp_path, cheap_and_dear())
     on_highs = Model.from_yaml(path)

@@ -43,7 +43,10 @@ EXAMPLES = ROOT / "examples"
             tmp_path
         ),
         lambda tmp_path: test_math_milp.test_storage_bought_in_units(tmp_path),
-        lambda tmp_path: test_math_unit_commitment.test_committed_ramping_up_and_down(tmp_path),
+        # a variable and its whole-number twin's constraint share a name
+        lambda tmp_path: test_math_unit_commitment.test_a_mix_of_integer_and_continuous_commitment(
+            tmp_path
+        ),
     ],
     ids=["storage", "transmission", "conversion_plus", "milp", "unit_commitment"],
 )

@@ -12,7 +12,7 @@ What the Pyomo model holds, so that a user's rule can read it:
   dims in the math's order (`m.flow_cap[node, tech, carrier]`, `m.flow_out[node, tech, carrier,
   timestep]`), only where the variable exists; its index set is `m.<name>_index`;
 - one `Constraint` per program constraint, indexed the same way (`m.system_balance[node, carrier,
-  timestep]`);
+  timestep]`); one named like a variable gets `_constraint` appended (`free_name`);
 - every Var, Constraint and Param says its dims in `.dims` (`m.flow_cap_max.dims == ("techs",)`
   when the model sets `flow_cap_max` per tech only);
 - the objective under its math name (`m.min_cost_optimisation`), with its constant term;
@@ -88,6 +88,21 @@ def build_pyomo_model(
     return PyomoProgram(model, columns, rows, objective, program.objective_constant)
 
 
+def free_name(model: pyo.ConcreteModel, name: str, kind: str) -> str:
+    """`name`, or `<name>_<kind>` where Pyomo's one namespace already holds `name`.
+
+    linopy keeps variables and constraints apart, Pyomo does not: the constraint that ties a
+    whole-number twin to its variable has the twin's name (`operating_units__whole`), so on the
+    Pyomo model it is `operating_units__whole_constraint`.
+    """
+    if not hasattr(model, name):
+        return name
+    candidate, number = f"{name}_{kind}", 2
+    while hasattr(model, candidate):
+        candidate, number = f"{name}_{kind}{number}", number + 1
+    return candidate
+
+
 def labels_of(values: np.ndarray) -> list[Any]:
     """Coordinate values as the Python objects Pyomo indexes by (Timestamps for datetimes)."""
     if values.dtype.kind == "M":
@@ -127,7 +142,9 @@ def _add_dim_sets(model: pyo.ConcreteModel, program: Program, inputs: xr.Dataset
             if dim in source.coords and dim not in coords:
                 coords[str(dim)] = source.coords[dim].values
     for dim, values in coords.items():
-        model.add_component(dim, pyo.Set(initialize=labels_of(values), ordered=True))
+        model.add_component(
+            free_name(model, dim, "set"), pyo.Set(initialize=labels_of(values), ordered=True)
+        )
 
 
 def _add_variables(model: pyo.ConcreteModel, linear: linopy.Model, matrices: Any) -> np.ndarray:
@@ -150,9 +167,9 @@ def _add_variables(model: pyo.ConcreteModel, linear: linopy.Model, matrices: Any
             component = pyo.Var(domain=domain)
         else:
             index_set = pyo.Set(initialize=index, dimen=variable.labels.ndim, ordered=True)
-            model.add_component(f"{name}_index", index_set)
+            model.add_component(free_name(model, f"{name}_index", "set"), index_set)
             component = pyo.Var(index_set, domain=domain, dense=True)
-        model.add_component(name, component)
+        model.add_component(free_name(model, name, "variable"), component)
         component.dims = tuple(str(dim) for dim in variable.labels.dims)
         at = position[labels]
         data = list(component.values())
@@ -190,7 +207,7 @@ def _add_constraints(
             kept = at >= 0
             at, index = at[kept], [key for key, keep in zip(index, kept, strict=True) if keep]
         component = pyo.Constraint(pyo.Any)
-        model.add_component(name, component)
+        model.add_component(free_name(model, name, "constraint"), component)
         component.dims = tuple(str(dim) for dim in linear.constraints[name].labels.dims)
         rows[at] = _fill_rows(component, index, at, pointers, terms, rhs, sense)
     return rows
@@ -282,7 +299,7 @@ def _add_objective(
     expression = objective_expression(matrices.c, columns, program.objective_constant)
     objective = pyo.Objective(expr=expression, sense=sense)
     name = program.objective_name or DEFAULT_OBJECTIVE_NAME
-    model.add_component(name if not hasattr(model, name) else DEFAULT_OBJECTIVE_NAME, objective)
+    model.add_component(free_name(model, name, "objective"), objective)
     return objective
 
 
