@@ -18,9 +18,11 @@ import xarray as xr
 
 from esmflow import stage_warnings
 from esmflow.backends.result import SolveResult
+from esmflow.backends.solve import open_session
 from esmflow.io.read_model import read_model
 from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
+from esmflow.model_backend import ModelBackend
 from esmflow.modes.run import build_for_mode, run_mode
 from esmflow.options import BuildOptions, ClusteringOptions, ModeOptions, SolveOptions
 from esmflow.postprocess.results import make_results
@@ -50,6 +52,7 @@ class Model:
         self.solve_result: SolveResult | None = None
         self.results: xr.Dataset | None = None
         self.warnings: list[dict[str, str]] = stage_warnings.stored(inputs.attrs)
+        self._backend: ModelBackend | None = None
 
     @classmethod
     def from_yaml(
@@ -127,3 +130,24 @@ class Model:
         self.results = make_results(self.inputs, self.solve_result)
         self.results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(self.warnings)
         return self.results
+
+    @property
+    def backend(self) -> ModelBackend:
+        """The program held in its backend (built and handed over on first use), to change and re-run.
+
+        `model.backend.add_constraint(name, sets, rule)` adds a Pyomo rule (Pyomo backend),
+        `model.backend.rerun()` solves again without building again; see `esmflow.model_backend`.
+        """
+        return self._backend or self.open_backend()
+
+    def open_backend(self, options: SolveOptions | None = None) -> ModelBackend:
+        """Hand the built program (built first if needed) to the backend `options` name."""
+        if self.program is None:
+            self.build()
+        assert self.program is not None
+        options = options or SolveOptions.from_model_config(self.config)
+        with stage_warnings.recording("solve_model") as found:
+            session = open_session(self.program, options, self.inputs, self.math)
+        self.warnings = stage_warnings.unique([*self.warnings, *found])
+        self._backend = ModelBackend(self, session, options.backend)
+        return self._backend

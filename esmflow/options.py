@@ -13,14 +13,18 @@ from typing import Any
 
 import pandas as pd
 
-from esmflow.errors import ProblemCollector, closest_name
+from esmflow.errors import ModelError, ProblemCollector, closest_name
 
 logger = logging.getLogger(__name__)
 SUPPORTED_SOLVERS = ("highs",)
 MODES = ("base", "operate", "spores")
 SPORES_SCORING = ("integer", "relative_deployment", "random", "evolving_average")
-# The backends esmflow builds for (`esmflow.backends.solve.BACKENDS` maps each to its code).
-BACKENDS = ("highs",)
+# The backends esmflow builds for (`esmflow.backends.solve.BACKENDS` maps each to its code):
+# `highs` hands the program to HiGHS in memory; `pyomo` builds it as a Pyomo model, for any Pyomo
+# solver and for custom constraints written as Pyomo rules.
+BACKENDS = ("highs", "pyomo")
+# The backend that takes custom constraints (Pyomo rules).
+CUSTOM_CONSTRAINTS_BACKEND = "pyomo"
 DEFAULT_BACKEND = "highs"
 
 
@@ -62,7 +66,12 @@ def chosen_backend(model_config: Mapping[str, Any], workflow_backend: str | None
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """Which backend and solver, with which options and threads; where its log goes."""
+    """Which backend and solver, with which options and threads; where its log goes.
+
+    `name` is the solver: `highs` on the HiGHS backend; on the Pyomo backend any name Pyomo's
+    SolverFactory knows (`highs`, `glpk`, `cbc`, `gurobi`, …). `custom_constraints` is a Python
+    file whose functions add Pyomo constraints to the model (Pyomo backend only).
+    """
 
     name: str = "highs"
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -70,6 +79,20 @@ class SolveOptions:
     log_file: str | None = None
     zero_threshold: float = 1e-10
     backend: str = DEFAULT_BACKEND
+    custom_constraints: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.custom_constraints and self.backend != CUSTOM_CONSTRAINTS_BACKEND:
+            raise ModelError(
+                f"Custom constraints (Pyomo rules) need the Pyomo backend; this run uses "
+                f"'{self.backend}'",
+                file=str(self.custom_constraints),
+                key_path="custom_constraints",
+                expected="`backend: pyomo` in the scenario (or `config.build.backend: pyomo` in "
+                "the model file), or the constraint written as math YAML "
+                "(`config.init.extra_math`), which every backend builds",
+                got=self.backend,
+            )
 
     @classmethod
     def from_model_config(
@@ -77,7 +100,8 @@ class SolveOptions:
     ) -> SolveOptions:
         """Merge the model's `config.solve` with a workflow `solver` block (which wins).
 
-        `override` may also name the workflow scenario's `backend` (see `chosen_backend`).
+        `override` may also name the workflow scenario's `backend` (see `chosen_backend`) and
+        its `custom_constraints` file.
         """
         solve = dict(model_config.get("solve", {}) or {})
         override = dict(override or {})
@@ -98,6 +122,7 @@ class SolveOptions:
             log_file=override.get("log_file"),
             zero_threshold=float(solve.get("zero_threshold", 1e-10)),
             backend=chosen_backend(model_config, override.get("backend")),
+            custom_constraints=override.get("custom_constraints"),
         )
 
 

@@ -177,6 +177,12 @@ def _data_files_beside(model_path: str) -> list[str]:
     return sorted(os.path.relpath(path, ROOT.resolve()) for path in files)
 
 
+def custom_constraints_file(wildcards) -> list[str]:
+    """The scenario's custom constraints file (Pyomo backend), if any: editing it re-runs the solve."""
+    path = scenario_config(wildcards.scenario).get("custom_constraints")
+    return [path] if path else []
+
+
 def solver_threads(wildcards) -> int:
     """Threads of the solve job: the scenario's `solver.threads`."""
     return int(scenario_config(wildcards.scenario)["solver"]["threads"])

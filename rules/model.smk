@@ -53,6 +53,7 @@ rule solve_model:
     input:
         program=rules.build_model.output.program,
         inputs=model_inputs,
+        custom_constraints=custom_constraints_file,
     output:
         solution="results/{scenario}/solution.nc",
         status="results/{scenario}/solve_status.yaml",
@@ -70,6 +71,7 @@ rule solve_model:
     params:
         solver=from_scenario("solver"),
         backend=from_scenario("backend"),
+        custom_constraints=from_scenario("custom_constraints"),
         code=ESMFLOW_CODE_HASH,
     script:
         "../scripts/solve_model.py"

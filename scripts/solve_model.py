@@ -31,12 +31,20 @@ def solve_options(
     threads: int,
     log_file: str | None,
     backend: str | None = None,
+    custom_constraints: str | None = None,
 ) -> SolveOptions:
     """The model's `config.solve`, overridden by the scenario's `solver` block and the job's threads.
 
-    The scenario's `backend` (if any) wins over the model's `config.build.backend`.
+    The scenario's `backend` (if any) wins over the model's `config.build.backend`; its
+    `custom_constraints` file (Pyomo backend) adds the user's Pyomo constraints.
     """
-    override = {**solver, "threads": threads, "log_file": log_file, "backend": backend}
+    override = {
+        **solver,
+        "threads": threads,
+        "log_file": log_file,
+        "backend": backend,
+        "custom_constraints": custom_constraints,
+    }
     return SolveOptions.from_model_config(model_config, override=override)
 
 
@@ -62,6 +70,7 @@ def main(job) -> None:
             job.threads,
             job.log.get("solver"),
             getattr(job.params, "backend", None),
+            getattr(job.params, "custom_constraints", None),
         )
         program = Program.from_netcdf(job.input.program)
         build = BuildOptions.from_model_config(config)

@@ -135,7 +135,7 @@ def test_an_unread_csv_column_names_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "words"),
     [
-        ("config.build.backend", "pyomo", r"'pyomo' backend is not supported yet"),
+        ("config.build.backend", "gurobi", r"'gurobi' backend is not supported yet"),
         ("config.init.datetime_format", "%d/%m/%Y", r"Only ISO 8601"),
         ("config.solve.shadow_prices", ["system_balance"], r"prices.*not support yet"),
     ],

@@ -2,8 +2,9 @@
 
 A backend is a name (`config.build.backend` in the model file, or `backend:` of a workflow
 scenario, which wins; see `esmflow.options.chosen_backend`) mapped to the functions that hand a
-`Program` to its solver. Today there is one, `highs` (HiGHS in memory through highspy); a second
-(Pyomo) plugs in as one more entry of `BACKENDS`. Callers never import a backend module.
+`Program` to its solver: `highs` (HiGHS in memory through highspy) and `pyomo` (the program as a
+Pyomo model, for any Pyomo solver and for custom constraints). Callers never import a backend
+module.
 
 `open_session` keeps the program in the solver between solves, so a mode (operate windows,
 SPORES iterations) changes bounds, right-hand sides and costs in place and solves again;
@@ -12,6 +13,7 @@ SPORES iterations) changes bounds, right-hand sides and costs in place and solve
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -24,9 +26,16 @@ from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
 from esmflow.options import SolveOptions
 
+
+def _pyomo_session(*args: Any) -> Any:
+    """A Pyomo session; Pyomo is imported on first use only (with scipy loaded, ~1.5 s)."""
+    pyomo_backend = importlib.import_module("esmflow.backends.pyomo_backend")
+    return pyomo_backend.PyomoSession(*args)
+
+
 # backend name → the function that opens a session on it (a plain dict)
 # (its keys are `esmflow.options.BACKENDS`, which the model's config is checked against)
-BACKENDS: dict[str, Callable[..., Any]] = {"highs": highs.HighsSession}
+BACKENDS: dict[str, Callable[..., Any]] = {"highs": highs.HighsSession, "pyomo": _pyomo_session}
 
 
 def open_session(

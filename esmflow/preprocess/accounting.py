@@ -115,10 +115,12 @@ def account_for_config(config: Any, problems: ProblemCollector) -> None:
         problems.add(
             f"The '{backend}' backend is not supported yet; esmflow builds for "
             + ", ".join(BACKENDS)
-            + " only",
+            + " only (the pyomo backend runs any solver Pyomo reaches, e.g. `solver.name: "
+            "gurobi` in the workflow scenario)",
             key_path="config.build.backend",
             expected=" or ".join(BACKENDS) + " (or leave it out)",
             got=str(backend),
+            closest=closest_name(str(backend), BACKENDS),
         )
     for key in ("datetime_format", "date_format"):
         if init.get(key) not in (None, "ISO8601"):
