@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-import esmflow.model
+import esmflow.modes.plan
 from esmflow.backends.result import SolveResult
 from esmflow.backends.solve import solve
 
@@ -43,4 +43,4 @@ def solve_on_both(program: Any, options: Any, *args: Any, **kwargs: Any) -> Solv
 
 @pytest.fixture(autouse=True)
 def _solve_on_both_backends(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(esmflow.model, "solve", solve_on_both)
+    monkeypatch.setattr(esmflow.modes.plan, "solve", solve_on_both)

@@ -25,7 +25,7 @@ import test_math_transmission
 import test_math_unit_commitment
 from backend_pyomo_parity_plugin import solve_on_both
 
-import esmflow.model
+import esmflow.modes.plan
 from esmflow import Model
 from esmflow.options import SolveOptions
 
@@ -60,7 +60,7 @@ def test_tiny_math_models_agree_on_both_backends(
         compared.append(result.objective)
         return result
 
-    monkeypatch.setattr(esmflow.model, "solve", recorded)
+    monkeypatch.setattr(esmflow.modes.plan, "solve", recorded)
     case(tmp_path)
     assert compared, "the test solved nothing"
 

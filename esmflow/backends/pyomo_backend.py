@@ -46,7 +46,7 @@ from esmflow.backends.result import (
     SOLVED,
     TIME_LIMIT_FEASIBLE,
     SolveResult,
-    solution_dataset,
+    solution_from_primal,
 )
 from esmflow.backends.unbounded import check_unbounded
 from esmflow.errors import ModelError, closest_name
@@ -129,11 +129,11 @@ class PyomoSession:
         if termination not in SOLVED or not run.has_solution:
             raise ModelError(self._diagnose(termination))
         objective = float(pyo.value(self.built.objective))
-        self._write_solution(objective)
+        primal = self._write_solution(objective)
         return SolveResult(
             termination=termination,
             objective=objective,
-            solution=solution_dataset(self.program, self.options.zero_threshold),
+            solution=solution_from_primal(self.program, primal, self.options.zero_threshold),
             solver=self.solver.name,
             solver_version=self.solver.version,
             wall_time=wall_time,
@@ -141,8 +141,9 @@ class PyomoSession:
             backend="pyomo",
         )
 
-    def _write_solution(self, objective: float) -> None:
-        """The Pyomo variables' values into the program's linopy variables (and its objective)."""
+    def _write_solution(self, objective: float) -> np.ndarray:
+        """The Pyomo variables' values into the program's linopy variables (and its objective);
+        returns them by linopy label (NaN where no column), as every backend hands them over."""
         linear = self.program.model
         columns = self.built.columns
         values = np.array([column.value for column in columns], dtype=float)
@@ -153,6 +154,7 @@ class PyomoSession:
         primal[linear.variables.label_index.vlabels] = values
         solution = Solution(primal=primal, objective=objective - self.program.objective_constant)
         linear.assign_result(Result(status=Status.process("ok", OPTIMAL), solution=solution))
+        return primal
 
     def _diagnose(self, termination: str) -> str:
         """Why there is no solution: the solver's word, then HiGHS's diagnosis of the program."""

@@ -3,7 +3,7 @@
 Every backend (HiGHS in memory today; Pyomo later) returns a `SolveResult`, and everything after
 the solve (the modes' loops, postprocessing, `solve_status.yaml`) reads only this. The solution
 is read from the program's linopy variables, which every backend fills with the solver's values,
-so `solution_dataset` is shared too. The zero threshold (`config.solve.zero_threshold`) is
+so `solution_from_primal` is shared too. The zero threshold (`config.solve.zero_threshold`) is
 applied here, once: values closer to zero than it are solver round-off, not decisions.
 """
 
