@@ -1,5 +1,7 @@
 # esmflow: `make run` solves the default scenarios, `make test` runs the tests, `make bench` times.
-# Each first makes sure .venv exists and matches envs/requirements.txt (re-installed when it changes).
+# Each first makes sure .venv exists and matches envs/requirements.txt (re-installed when it changes),
+# with esmflow itself installed in it as an editable package (`import esmflow` from anywhere, and
+# the `esmflow` command).
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -11,10 +13,12 @@ CORES ?= all
 
 venv: $(STAMP)
 
-# esmflow itself is not installed: rule scripts and pytest import it from this checkout.
-$(STAMP): envs/requirements.txt
+# The editable install uses the pinned setuptools of requirements.txt (no build isolation, so no
+# download beyond the pins); rule scripts still import the esmflow beside them (scripts/_job.py).
+$(STAMP): envs/requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r envs/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 run: $(STAMP)
