@@ -15,6 +15,7 @@ from typing import Any
 import xarray as xr
 
 from esmflow import stage_warnings
+from esmflow.backends.duals import shadow_prices, with_duals
 from esmflow.backends.result import SolveResult
 from esmflow.backends.solve import solve
 from esmflow.io.read_model import read_model
@@ -110,6 +111,9 @@ class Model:
         options = options or SolveOptions.from_model_config(self.config)
         with stage_warnings.recording("solve_model") as found:
             self.solve_result = solve(self.program, options, self.inputs, self.math)
+            self.solve_result = with_duals(
+                self.solve_result, self.program, shadow_prices(self.config)
+            )
         self.warnings = stage_warnings.unique([*self.warnings, *found])
         self.results = make_results(self.inputs, self.solve_result)
         self.results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(self.warnings)

@@ -14,6 +14,7 @@ import xarray as xr
 from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
 from esmflow import stage_warnings
+from esmflow.backends.duals import shadow_prices, with_duals
 from esmflow.backends.solve import solve
 from esmflow.io.results_file import read_netcdf_attributes, write_netcdf, write_yaml
 from esmflow.math.program import Program
@@ -54,6 +55,7 @@ def main(job) -> None:
         )
         program = Program.from_netcdf(job.input.program)
         result = solve(program, options, inputs)
+        result = with_duals(result, program, shadow_prices(resolved_config(inputs)))
     records = stage_warnings.unique([*earlier, *found])
     write_netcdf(result.solution, job.output.solution)
     status = {**solve_status(result, options), "warnings": records}

@@ -133,7 +133,6 @@ def test_an_unread_csv_column_names_the_file(tmp_path: Path) -> None:
         ("config.init.mode", "operate", r"'operate' math.*not supported by esmflow yet"),
         ("config.init.mode", "spores", r"'spores' math.*not supported by esmflow yet"),
         ("config.init.datetime_format", "%d/%m/%Y", r"Only ISO 8601"),
-        ("config.solve.shadow_prices", ["system_balance"], r"prices.*not support yet"),
     ],
 )
 def test_config_that_selects_what_esmflow_does_not_do_is_an_error(
