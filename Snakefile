@@ -9,6 +9,9 @@ min_version("9.27")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 validate(config, "config/schema.yaml")
 
 
@@ -29,6 +32,7 @@ rule all:
             rules.dump_provenance.output,
             scenario=selected_scenarios(),
         ),
+        rules.compare_scenarios.output,
 
 
 onsuccess:

@@ -174,7 +174,6 @@ def test_time_cluster_names_a_parameter_of_the_model() -> None:
         _prepare({"config.init.time_cluster": "clusters"})
 
 
-
 def test_a_calliope_06_model_is_recognised(tmp_path: Path) -> None:
     (tmp_path / "model.yaml").write_text(
         "model: {name: old}\n"
