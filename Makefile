@@ -23,8 +23,10 @@ $(STAMP): envs/requirements.txt pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --report results/report.html
 	@$(BIN)/python -c "import yaml; names = yaml.safe_load(open('config/config.yaml'))['run']['scenarios']; \
-	print('\nResults:'); [print(f'  results/{n}/   results.nc, solve_status.yaml, summaries/*.csv, plots/*.png, provenance/config.yaml') for n in names]"
+	print('\nResults:'); [print(f'  results/{n}/   results.nc, solve_status.yaml, summaries/*.csv, plots/*.png, plots/explore.html, provenance/config.yaml') for n in names]; \
+	print('  results/report.html   the report: status, tables and captioned figures of every scenario')"
 
 # pytest exits 5 when it collects no tests: not a failure of the code.
 test: $(STAMP)

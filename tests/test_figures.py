@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 import xarray as xr
 
-from esmflow import Model
-from esmflow.postprocess import plots
+from esmflow import Model, cli
+from esmflow.postprocess import figure_style, plots
 from esmflow.postprocess.capacity import capacity_table, curtailment_table, storage_capacity_table
 from esmflow.postprocess.dispatch import dispatch_table
 from esmflow.postprocess.explore import explorer_html
@@ -26,7 +27,7 @@ EXPECTED_LABELS = {
     "dispatch": {"power (kW)"},
     "storage": {"stored energy (kWh)"},
     "capacity": {"flow capacity (kW)", "storage capacity (kWh)"},
-    "costs": {"monetary over the horizon (EUR)"},
+    "costs": {"monetary (EUR)"},
     "prices": {"marginal price (EUR/kWh)"},
     "map": {"latitude (°N)"},
     "capacity_factors": {"capacity factor (fraction)", "curtailed share (fraction)"},
@@ -67,8 +68,9 @@ def test_axes_carry_units(figures: dict, name: str) -> None:
 def test_time_axes_show_the_year(figures: dict, name: str) -> None:
     figure = figures[name]
     figure.canvas.draw()
-    ticks = " ".join(label.get_text() for label in figure.axes[-1].get_xticklabels())
-    assert "2025" in ticks
+    axis = figure.axes[-1].xaxis
+    ticks = " ".join(label.get_text() for label in axis.get_ticklabels())
+    assert "2025" in ticks + axis.get_offset_text().get_text()
 
 
 def test_dispatch_shows_each_node_with_links_and_storage(results: xr.Dataset) -> None:
@@ -110,3 +112,24 @@ def test_explorer_page_is_self_contained(results: xr.Dataset) -> None:
     for title in ("Dispatch", "Stored energy", "Installed capacity", "power (kW)"):
         assert title in page
     assert '"label":"north"' in page.replace(" ", "") and '"label":"south"' in page.replace(" ", "")
+
+
+def test_plot_command_writes_the_page_beside_the_results(
+    results: xr.Dataset, tmp_path: Path
+) -> None:
+    results.to_netcdf(tmp_path / "results.nc")
+    assert cli.main(["plot", str(tmp_path / "results.nc")]) == 0
+    page = (tmp_path / "plots" / "explore.html").read_text()
+    assert "Installed capacity" in page
+    assert cli.main(["plot", str(tmp_path / "missing.nc")]) == 1
+
+
+def test_a_week_in_the_middle_of_a_month_still_shows_its_year() -> None:
+    figure, all_axes = figure_style.panels(1, height=2)
+    times = pd.date_range("2030-01-14", "2030-01-21", freq="h")
+    all_axes[0].plot(times, range(len(times)))
+    figure_style.format_time_axis(all_axes[0])
+    figure.canvas.draw()
+    axis = all_axes[0].xaxis
+    assert "2030" in axis.get_offset_text().get_text()
+    plt.close(figure)

@@ -22,6 +22,7 @@ from esmflow.postprocess.figure_style import (
     stacked_bars,
     tech_color,
     tech_name,
+    title,
 )
 from esmflow.postprocess.summaries import cost_parts
 from esmflow.postprocess.units import ModelUnits, axis_label, horizon
@@ -76,7 +77,7 @@ def plot_capacity(results: xr.Dataset) -> Figure:
     if not count:
         say_nothing(all_axes[0], "nothing is built (links and demand are not shown)")
     figure_legend(figure, legend)
-    figure.suptitle("Installed capacity per node (links: see the map; demand not shown)")
+    title(figure, "Installed capacity per node (links: see the map; demand not shown)")
     return figure
 
 
@@ -104,7 +105,7 @@ def plot_costs(results: xr.Dataset) -> Figure:
             if float(np.abs(parts["total"].sel(costs=c)).sum()) > 0
         ]
     )
-    figure, all_axes = grid(len(classes), 2, height=3.4, width=12)
+    figure, all_axes = grid(len(classes), 2, height=4.6, width=12)
     colors = {
         "investment": "#4C72B0",
         "operation (fixed)": "#DD8452",
@@ -127,12 +128,12 @@ def plot_costs(results: xr.Dataset) -> Figure:
                 axes, labels, {k: (table.loc[k].to_numpy(), colors[k]) for k in table.index}
             )
             axes.set_title(f"{cost} per {dim[:-1]}", fontsize="medium", loc="left")
-            axes.set_ylabel(axis_label(f"{cost} over the horizon", units.cost_unit(cost)))
+            axes.set_ylabel(axis_label(cost, units.cost_unit(cost)))
             axes.tick_params(axis="x", labelrotation=30)
     if not classes:
         say_nothing(all_axes[0, 0], "no costs in the results")
     figure_legend(figure, colors)
-    figure.suptitle(f"Costs over the horizon, {span.text()} (× {span.per_year:.4g} for a year)")
+    title(figure, f"Costs over the horizon, {span.text()} (× {span.per_year:.4g} for a year)")
     return figure
 
 
@@ -187,7 +188,9 @@ def plot_capacity_factors(results: xr.Dataset) -> Figure:
     left.set_ylabel(axis_label("capacity factor", "fraction"))
     curtailed = curtailment_table(results)
     if curtailed.empty:
-        say_nothing(right, "no supply with a limited source: nothing to curtail")
+        say_nothing(
+            right, "no supply with a limited source (sun, wind) was built: nothing to curtail"
+        )
     else:
         labels = [
             f"{tech_name(results, t)} @ {n}"
@@ -201,7 +204,7 @@ def plot_capacity_factors(results: xr.Dataset) -> Figure:
         "curtailment: share of the available source left unused", fontsize="medium", loc="left"
     )
     right.set_ylabel(axis_label("curtailed share", "fraction"))
-    figure.suptitle("Capacity factors and curtailment over the horizon")
+    title(figure, "Capacity factors and curtailment over the horizon")
     return figure
 
 

@@ -22,6 +22,7 @@ from esmflow.postprocess.figure_style import (
     say_nothing,
     tech_color,
     tech_name,
+    title,
 )
 from esmflow.postprocess.units import ModelUnits, axis_label
 
@@ -42,6 +43,7 @@ def dispatch_table(results: xr.Dataset, node: str, carrier: str) -> pd.DataFrame
     columns: dict[str, xr.DataArray] = {}
     is_link = is_base_tech(results, "transmission")
     is_storage = is_base_tech(results, "storage")
+    is_conversion = is_base_tech(results, "conversion")
     for name, sign in (("flow_out", 1.0), ("flow_in", -1.0)):
         if name not in results or carrier not in results[name]["carriers"]:
             continue
@@ -52,6 +54,8 @@ def dispatch_table(results: xr.Dataset, node: str, carrier: str) -> pd.DataFrame
             label = tech_name(results, tech)
             if bool(is_storage.sel(techs=tech)):
                 label += " discharge" if sign > 0 else " charge"
+            elif bool(is_conversion.sel(techs=tech)) and sign < 0:
+                label += " (input)"
             columns[f"{tech}\0{label}\0{name}"] = flow.sel(techs=tech)
     if "flow_export" in results and carrier in results["flow_export"]["carriers"]:
         exported = -_per_hour(results, "flow_export").sel(nodes=node, carriers=carrier)
@@ -68,13 +72,14 @@ def dispatch_table(results: xr.Dataset, node: str, carrier: str) -> pd.DataFrame
     return table.loc[:, (table.abs() > 1e-9).any(axis=0)]
 
 
-def _label_and_color(results: xr.Dataset, key: str) -> tuple[str, str]:
+def label_and_color(results: xr.Dataset, key: str) -> tuple[str, str]:
     """A dispatch column's legend label and colour."""
     if "\0" not in key:
         return key, OTHER_COLORS[key]
     tech, label, flow = key.split("\0")
     color = tech_color(results, tech)
-    return label, lighter(color) if flow != "flow_out" else color
+    is_demand = bool(is_base_tech(results, "demand").sel(techs=tech))
+    return label, color if flow == "flow_out" or is_demand else lighter(color)
 
 
 def node_carriers(results: xr.Dataset) -> list[tuple[str, str]]:
@@ -99,9 +104,7 @@ def plot_dispatch(results: xr.Dataset) -> Figure:
         table = dispatch_table(results, node, carrier)
         axes.set_title(f"{node}: {carrier}", fontsize="medium", loc="left")
         axes.set_ylabel(axis_label("power", units.power))
-        labels, colors = zip(
-            *(_label_and_color(results, key) for key in table.columns), strict=True
-        )
+        labels, colors = zip(*(label_and_color(results, key) for key in table.columns), strict=True)
         legend.update(zip(labels, colors, strict=True))
         time = table.index.to_numpy()
         for part in (table.clip(lower=0), table.clip(upper=0)):
@@ -111,7 +114,7 @@ def plot_dispatch(results: xr.Dataset) -> Figure:
         say_nothing(all_axes[0], "no flows in the results")
     format_time_axis(all_axes[-1])
     figure_legend(figure, legend)
-    figure.suptitle("Dispatch per node and carrier (production above zero, consumption below)")
+    title(figure, "Dispatch per node and carrier (production above zero, consumption below)")
     return figure
 
 
@@ -138,7 +141,7 @@ def plot_storage(results: xr.Dataset) -> Figure:
         say_nothing(all_axes[0], "no tech stores energy in this model")
     else:
         format_time_axis(all_axes[-1])
-    figure.suptitle("Stored energy at the end of every timestep")
+    title(figure, "Stored energy at the end of every timestep")
     return figure
 
 
@@ -187,7 +190,7 @@ def plot_duration_curves(results: xr.Dataset) -> Figure:
         axes.set_xlabel("hours of the horizon, sorted by value")
     if not carriers and not has_price:
         say_nothing(all_axes[0], "no flows in the results")
-    figure.suptitle("Duration curves")
+    title(figure, "Duration curves")
     return figure
 
 

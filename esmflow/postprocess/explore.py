@@ -19,8 +19,8 @@ from plotly.subplots import make_subplots
 
 from esmflow.io.results_file import atomic_path
 from esmflow.postprocess.capacity import capacity_table, storage_capacity_table
-from esmflow.postprocess.dispatch import dispatch_table, node_carriers
-from esmflow.postprocess.figure_style import OTHER_COLORS, lighter, tech_color, tech_name
+from esmflow.postprocess.dispatch import dispatch_table, label_and_color, node_carriers
+from esmflow.postprocess.figure_style import tech_color, tech_name
 from esmflow.postprocess.full_year import full_year
 from esmflow.postprocess.units import ModelUnits, axis_label, horizon
 
@@ -78,7 +78,7 @@ def dispatch_view(results: xr.Dataset) -> go.Figure | None:
     for node, carrier in pairs:
         table = dispatch_table(results, node, carrier)
         for key in table.columns:
-            label, color = _label_and_color(results, key)
+            label, color = label_and_color(results, key)
             sign = "+" if table[key].sum() >= 0 else "-"
             figure.add_trace(
                 go.Scatter(
@@ -104,15 +104,6 @@ def dispatch_view(results: xr.Dataset) -> go.Figure | None:
         updatemenus=_node_selector(nodes, trace_nodes),
     )
     return figure
-
-
-def _label_and_color(results: xr.Dataset, key: str) -> tuple[str, str]:
-    """A dispatch column's legend label and colour (as in the PNG figure)."""
-    if "\0" not in key:
-        return key, OTHER_COLORS[key]
-    tech, label, flow = key.split("\0")
-    color = tech_color(results, tech)
-    return label, lighter(color) if flow != "flow_out" else color
 
 
 def storage_view(results: xr.Dataset) -> go.Figure | None:

@@ -26,8 +26,8 @@ from esmflow.io.results_file import atomic_path  # noqa: E402
 _PALETTE = [matplotlib.colors.to_hex(c) for c in plt.get_cmap("tab20").colors]
 # Colours of the entries that are not techs.
 OTHER_COLORS = {
-    "imports": "#7F7F7F",
-    "exports": "#BFBFBF",
+    "imports": "#6A3D9A",
+    "exports": "#CAB2D6",
     "unmet demand": "#D62728",
     "price": "#1F1F1F",
 }
@@ -80,11 +80,15 @@ def format_time_axis(axes: Axes) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=9)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(
-        mdates.ConciseDateFormatter(locator, show_offset=False, zero_formats=_ZERO_FORMATS)
+        mdates.ConciseDateFormatter(
+            locator, zero_formats=_ZERO_FORMATS, offset_formats=_OFFSET_FORMATS
+        )
     )
 
 
-_ZERO_FORMATS = ["%Y", "%Y-%b", "%d %b %Y", "%d %b %Y %H:%M", "%H:%M", "%H:%M:%S"]
+# ticks at the start of a year/month/day name it in full; the offset (right, below) the year
+_ZERO_FORMATS = ["%Y", "%b %Y", "%d %b %Y", "%d %b %Y %H:%M", "%H:%M", "%H:%M:%S"]
+_OFFSET_FORMATS = ["", "%Y", "%b %Y", "%d %b %Y", "%d %b %Y", "%d %b %Y %H:%M"]
 
 
 def figure_legend(figure: Figure, entries: dict[str, str]) -> None:
@@ -95,6 +99,11 @@ def figure_legend(figure: Figure, entries: dict[str, str]) -> None:
         matplotlib.patches.Patch(color=color, label=label) for label, color in entries.items()
     ]
     figure.legend(handles=handles, loc="outside right upper", fontsize="small", frameon=False)
+
+
+def title(figure: Figure, text: str) -> None:
+    """The figure's title, left-aligned so that the legend on the right never covers it."""
+    figure.suptitle(text, x=0.01, ha="left")
 
 
 def say_nothing(axes: Axes, text: str) -> None:

@@ -1,7 +1,8 @@
 """A map of the nodes and links: where things are, how big the lines are, which way energy flows.
 
-Nodes sit at their `latitude`/`longitude`; each link is a line whose width grows with its
-capacity, labelled with the capacity and the net energy it carried over the horizon, with an
+Nodes sit at their `latitude`/`longitude`; each link is a line (in the model's colour of the
+link) whose width grows with its capacity, labelled with the capacity and the net energy it
+carried over the horizon, with an
 arrow in the direction of the net flow. With cartopy installed the map gets coastlines and
 borders; without it (the default environment) it is a plain longitude/latitude scatter, which
 shows the same.
@@ -16,13 +17,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from esmflow.postprocess.figure_style import (
-    grid,
-    is_base_tech,
-    say_nothing,
-    tech_color,
-    tech_name,
-)
+from esmflow.postprocess.figure_style import grid, is_base_tech, say_nothing, tech_color
 from esmflow.postprocess.summaries import weighted_time_sum
 from esmflow.postprocess.units import ModelUnits, axis_label
 
@@ -93,8 +88,7 @@ def plot_map(results: xr.Dataset) -> Figure:
                 zorder=3,
             )
         axes.annotate(
-            f"{tech_name(results, row.techs)}\n{row.flow_cap:.4g} {units.power}, "
-            f"net {abs(row.net_flow):.4g} {units.energy}",
+            f"{_amount(row.flow_cap)} {units.power}\nnet {_amount(abs(row.net_flow))} {units.energy}",
             xy=(np.mean(x), np.mean(y)),
             xytext=(4, -14),
             textcoords="offset points",
@@ -113,6 +107,11 @@ def plot_map(results: xr.Dataset) -> Figure:
         fontsize="medium",
     )
     return figure
+
+
+def _amount(value: float) -> str:
+    """A number for a label: '76 960', '12.3', '0.5'."""
+    return f"{value:,.0f}".replace(",", " ") if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _cartopy_axes(figure: Figure, axes, lon: pd.Series, lat: pd.Series):  # pragma: no cover

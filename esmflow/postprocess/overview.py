@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from esmflow.backends.result import gap_text
 from esmflow.io.results_file import atomic_path
 from esmflow.postprocess.capacity import capacity_table, storage_capacity_table
-from esmflow.postprocess.figure_style import grid, say_nothing
+from esmflow.postprocess.figure_style import grid, say_nothing, title
 from esmflow.postprocess.units import ModelUnits, axis_label, horizon
 
 _STYLE = (
@@ -179,5 +179,5 @@ def plot_comparison(table: pd.DataFrame, capacities: pd.DataFrame, cost_unit: st
         axes[row, 0].set_ylabel(axis_label(quantity, unit.rstrip(")")))
         axes[row, 0].set_title(kind, fontsize="medium", loc="left")
         axes[row, 0].legend(fontsize="small")
-    figure.suptitle("Scenarios compared")
+    title(figure, "Scenarios compared")
     return figure

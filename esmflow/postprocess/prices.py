@@ -12,7 +12,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from esmflow.backends.duals import BALANCE, PREFIX
-from esmflow.postprocess.figure_style import format_time_axis, panels, say_nothing
+from esmflow.postprocess.figure_style import format_time_axis, panels, say_nothing, title
 from esmflow.postprocess.units import ModelUnits, axis_label
 
 
@@ -85,5 +85,5 @@ def plot_prices(results: xr.Dataset) -> Figure:
         say_nothing(all_axes[0], "no prices: the solve kept no duals of system_balance")
     else:
         format_time_axis(all_axes[-1])
-    figure.suptitle("Marginal prices (duals of each node's carrier balance)")
+    title(figure, "Marginal prices (duals of each node's carrier balance)")
     return figure
