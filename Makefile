@@ -1,5 +1,7 @@
 # esmflow: `make run` solves the default scenarios, `make test` runs the tests, `make bench` times.
-# Each first makes sure .venv exists and matches envs/requirements.txt (re-installed when it changes).
+# Each first makes sure .venv exists and matches envs/requirements.txt (re-installed when it changes),
+# with esmflow itself installed in it as an editable package (`import esmflow` from anywhere, and
+# the `esmflow` command).
 
 PYTHON ?= python3.11
 VENV := .venv
@@ -11,16 +13,20 @@ CORES ?= all
 
 venv: $(STAMP)
 
-# esmflow itself is not installed: rule scripts and pytest import it from this checkout.
-$(STAMP): envs/requirements.txt
+# The editable install uses the pinned setuptools of requirements.txt (no build isolation, so no
+# download beyond the pins); rule scripts still import the esmflow beside them (scripts/_job.py).
+$(STAMP): envs/requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r envs/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --report results/report.html
 	@$(BIN)/python -c "import yaml; names = yaml.safe_load(open('config/config.yaml'))['run']['scenarios']; \
-	print('\nResults:'); [print(f'  results/{n}/   results.nc, solve_status.yaml, summaries/*.csv, plots/*.png, provenance/config.yaml') for n in names]"
+	print('\nResults:'); [print(f'  results/{n}/   results.nc, solve_status.yaml, summaries/*.csv, plots/*.png, plots/explore.html, provenance/config.yaml') for n in names]; \
+	print('  results/report.html   the report: status, tables and captioned figures of every scenario')"
 
 # pytest exits 5 when it collects no tests: not a failure of the code.
 test: $(STAMP)

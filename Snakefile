@@ -9,6 +9,9 @@ min_version("9.27")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 validate(config, "config/schema.yaml")
 
 
@@ -30,6 +33,7 @@ rule all:
             rules.dump_provenance.output,
             scenario=selected_scenarios(),
         ),
+        rules.compare_scenarios.output,
 
 
 onsuccess:

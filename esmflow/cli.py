@@ -7,6 +7,7 @@ writes the same files as the workflow's `solve_model` and `postprocess` rules (r
 solve_status.yaml, summaries/*.csv, plots/*.png) into one folder. For several scenarios, caching
 and clusters, use the workflow (`snakemake`).
 
+    esmflow plot results/try/results.nc      # an interactive page: results/try/plots/explore.html
     python -m esmflow math list              # every math component: file, Macro's names, parameters
     python -m esmflow math list --markdown   # the same with formulas: the page docs/math.md
     python -m esmflow convert-v06 old/model.yaml new/   # a Calliope 0.6 model as an esmflow model
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import xarray as xr
 import yaml
 
 from esmflow.errors import ModelError
@@ -31,6 +33,7 @@ from esmflow.math import catalog
 from esmflow.model import Model
 from esmflow.options import SolveOptions
 from esmflow.postprocess import plots, summaries
+from esmflow.postprocess.explore import write_explorer
 from esmflow.postprocess.provenance import code_hash, provenance_attrs
 from esmflow.postprocess.results import solve_status
 
@@ -79,14 +82,31 @@ def solve(args: argparse.Namespace) -> Path:
     write_yaml(status, out / "solve_status.yaml")
     for name, make_table in summaries.TABLES.items():
         write_csv(make_table(results), out / "summaries" / f"{name}.csv", index=False)
-    for name, draw in plots.FIGURES.items():
-        plots.save_figure(draw(results), out / "plots" / f"{name}.png")
+    for name, figure in plots.draw_figures(results):
+        plots.save_figure(figure, out / "plots" / f"{name}.png")
+    write_explorer(results, out / "plots" / "explore.html")
     logger.info(
         "%s: objective %.10g; results in %s",
         model.solve_result.termination,
         model.solve_result.objective,
         out,
     )
+    return out
+
+
+def plot(args: argparse.Namespace) -> Path:
+    """Write the interactive page of a results file (default: `plots/explore.html` beside it)."""
+    results_file = Path(args.results)
+    if not results_file.is_file():
+        raise ModelError(
+            "No results file there",
+            got=str(results_file),
+            expected="a results.nc written by the workflow or `esmflow solve`",
+        )
+    out = Path(args.out) if args.out else results_file.parent / "plots" / "explore.html"
+    with xr.open_dataset(results_file) as stored:
+        write_explorer(stored.load(), out)
+    logger.info("interactive page: %s", out)
     return out
 
 
@@ -114,9 +134,7 @@ def convert_calliope06(args: argparse.Namespace) -> Path:
 
 def parser() -> argparse.ArgumentParser:
     """The `esmflow` command and its subcommands."""
-    main_parser = argparse.ArgumentParser(
-        prog="python -m esmflow", description=__doc__.split("\n")[0]
-    )
+    main_parser = argparse.ArgumentParser(prog="esmflow", description=__doc__.split("\n")[0])
     commands = main_parser.add_subparsers(dest="command", required=True)
     solve_parser = commands.add_parser("solve", help="read, build and solve one model")
     solve_parser.add_argument("model", help="the model's YAML file")
@@ -144,6 +162,14 @@ def parser() -> argparse.ArgumentParser:
     )
     solve_parser.add_argument("--threads", type=int, default=1, help="solver threads")
     solve_parser.set_defaults(run=solve)
+    plot_parser = commands.add_parser(
+        "plot", help="an interactive HTML page (dispatch, storage, capacity) of a results file"
+    )
+    plot_parser.add_argument("results", help="results.nc of a scenario")
+    plot_parser.add_argument(
+        "--out", help="the HTML file to write (default: plots/explore.html beside results.nc)"
+    )
+    plot_parser.set_defaults(run=plot)
     math_parser = commands.add_parser("math", help="the math components esmflow ships")
     math_commands = math_parser.add_subparsers(dest="math_command", required=True)
     list_parser = math_commands.add_parser(

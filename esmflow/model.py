@@ -17,6 +17,7 @@ from typing import Any
 import xarray as xr
 
 from esmflow import stage_warnings
+from esmflow.backends.duals import shadow_prices, with_duals
 from esmflow.backends.result import SolveResult
 from esmflow.backends.solve import open_session
 from esmflow.io.read_model import read_model
@@ -126,6 +127,10 @@ class Model:
             self.solve_result = run_mode(
                 self.program, self.inputs, self.math, self.build_options, options, self.mode
             )
+            if self.mode.mode == "base":  # a plan's prices; operate and SPORES solve many programs
+                self.solve_result = with_duals(
+                    self.solve_result, self.program, shadow_prices(self.config)
+                )
         self.warnings = stage_warnings.unique([*self.warnings, *found])
         self.results = make_results(self.inputs, self.solve_result)
         self.results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(self.warnings)

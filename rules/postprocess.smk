@@ -1,4 +1,5 @@
-# Solution → results.nc with inputs and provenance, summary tables, plots; provenance record.
+# Solution → results.nc with inputs and provenance, summary tables, plots, the report's pages;
+# provenance record; the scenarios compared.
 
 
 rule postprocess:
@@ -8,27 +9,106 @@ rule postprocess:
         status=rules.solve_model.output.status,
     output:
         results="results/{scenario}/results.nc",
-        capacities="results/{scenario}/summaries/capacities.csv",
-        costs_by_class="results/{scenario}/summaries/costs_by_class.csv",
-        costs_by_tech="results/{scenario}/summaries/costs_by_tech.csv",
-        flows_by_carrier="results/{scenario}/summaries/flows_by_carrier.csv",
+        overview=report(
+            "results/{scenario}/report/overview.html",
+            caption="../workflow/report/overview.rst",
+            category="{scenario}",
+            subcategory="1 overview",
+            labels={"page": "overview: description, solve status, tables"},
+        ),
+        capacities=report(
+            "results/{scenario}/summaries/capacities.csv",
+            caption="../workflow/report/table.rst",
+            category="{scenario}",
+            subcategory="2 tables",
+            labels={"table": "capacities"},
+        ),
+        costs_by_class=report(
+            "results/{scenario}/summaries/costs_by_class.csv",
+            caption="../workflow/report/table.rst",
+            category="{scenario}",
+            subcategory="2 tables",
+            labels={"table": "costs by class"},
+        ),
+        costs_by_tech=report(
+            "results/{scenario}/summaries/costs_by_tech.csv",
+            caption="../workflow/report/table.rst",
+            category="{scenario}",
+            subcategory="2 tables",
+            labels={"table": "costs by tech"},
+        ),
+        flows_by_carrier=report(
+            "results/{scenario}/summaries/flows_by_carrier.csv",
+            caption="../workflow/report/table.rst",
+            category="{scenario}",
+            subcategory="2 tables",
+            labels={"table": "flows by carrier"},
+        ),
         dispatch=report(
             "results/{scenario}/plots/dispatch.png",
+            caption="../workflow/report/dispatch.rst",
             category="{scenario}",
-            labels={"figure": "dispatch per carrier"},
+            subcategory="3 figures",
+            labels={"figure": "dispatch per node and carrier"},
+        ),
+        storage=report(
+            "results/{scenario}/plots/storage.png",
+            caption="../workflow/report/storage.rst",
+            category="{scenario}",
+            subcategory="3 figures",
+            labels={"figure": "stored energy"},
         ),
         capacity=report(
             "results/{scenario}/plots/capacity.png",
+            caption="../workflow/report/capacity.rst",
             category="{scenario}",
+            subcategory="3 figures",
             labels={"figure": "installed capacity"},
+        ),
+        costs=report(
+            "results/{scenario}/plots/costs.png",
+            caption="../workflow/report/costs.rst",
+            category="{scenario}",
+            subcategory="3 figures",
+            labels={"figure": "costs: investment and operation"},
+        ),
+        prices=report(
+            "results/{scenario}/plots/prices.png",
+            caption="../workflow/report/prices.rst",
+            category="{scenario}",
+            subcategory="3 figures",
+            labels={"figure": "marginal prices"},
+        ),
+        map=report(
+            "results/{scenario}/plots/map.png",
+            caption="../workflow/report/map.rst",
+            category="{scenario}",
+            subcategory="3 figures",
+            labels={"figure": "map of nodes and links"},
+        ),
+        capacity_factors=report(
+            "results/{scenario}/plots/capacity_factors.png",
+            caption="../workflow/report/capacity_factors.rst",
+            category="{scenario}",
+            subcategory="3 figures",
+            labels={"figure": "capacity factors and curtailment"},
+        ),
+        duration_curves=report(
+            "results/{scenario}/plots/duration_curves.png",
+            caption="../workflow/report/duration_curves.rst",
+            category="{scenario}",
+            subcategory="3 figures",
+            labels={"figure": "duration curves"},
+        ),
+        explore=report(
+            "results/{scenario}/plots/explore.html",
+            caption="../workflow/report/explore.rst",
+            category="{scenario}",
+            subcategory="4 interactive",
+            labels={"page": "explore dispatch, storage, capacity"},
         ),
         full_year="results/{scenario}/results_full_year.nc",
         storage_levels="results/{scenario}/summaries/storage_levels.csv",
-        storage=report(
-            "results/{scenario}/plots/storage_levels.png",
-            category="{scenario}",
-            labels={"figure": "stored energy over the horizon"},
-        ),
     log:
         "logs/{scenario}/postprocess.log",
     benchmark:
@@ -70,3 +150,37 @@ rule dump_provenance:
         code=ESMFLOW_CODE_HASH,
     script:
         "../scripts/dump_provenance.py"
+
+
+rule compare_scenarios:
+    # Every selected scenario's objective and capacities side by side (the report's last section).
+    input:
+        statuses=expand(rules.solve_model.output.status, scenario=selected_scenarios()),
+        results=expand(rules.postprocess.output.results, scenario=selected_scenarios()),
+    output:
+        page=report(
+            "results/comparison/comparison.html",
+            caption="../workflow/report/comparison.rst",
+            category="all scenarios",
+            labels={"page": "objectives and capacities"},
+        ),
+        figure=report(
+            "results/comparison/comparison.png",
+            caption="../workflow/report/comparison.rst",
+            category="all scenarios",
+            labels={"figure": "objectives and capacities"},
+        ),
+    log:
+        "logs/compare_scenarios.log",
+    localrule: True
+    conda:
+        "../envs/environment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 10 * attempt,
+    params:
+        scenarios=selected_scenarios(),
+        code=ESMFLOW_CODE_HASH,
+    script:
+        "../scripts/postprocess_compare.py"

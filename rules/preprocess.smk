@@ -61,8 +61,10 @@ rule cluster_time:
         inputs="results/{scenario}/model_inputs.nc",
         duration_curves=report(
             "results/{scenario}/plots/clustering.png",
+            caption="../workflow/report/clustering.rst",
             category="{scenario}",
-            labels={"figure": "time series before and after clustering"},
+            subcategory="3 figures",
+            labels={"figure": "input time series, original and clustered"},
         ),
     log:
         "logs/{scenario}/cluster_time.log",

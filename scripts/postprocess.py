@@ -1,7 +1,7 @@
 """Write a scenario's results: results.nc (inputs + results + provenance), summary CSVs, plots.
 
 Time series (plots, `results_full_year.nc`, storage levels) cover every original timestep, also
-when time was clustered into representative periods.
+when time was clustered into representative periods. `plots/explore.html` is the interactive page.
 """
 
 import logging
@@ -16,7 +16,9 @@ from esmflow import stage_warnings
 from esmflow.backends.result import SolveResult
 from esmflow.io.results_file import write_csv, write_netcdf
 from esmflow.postprocess import plots, summaries
-from esmflow.postprocess.full_year import full_year, plot_storage_levels, storage_level_table
+from esmflow.postprocess.explore import write_explorer
+from esmflow.postprocess.full_year import full_year, storage_level_table
+from esmflow.postprocess.overview import overview_html, write_page
 from esmflow.postprocess.provenance import provenance_attrs
 from esmflow.postprocess.results import make_results
 from esmflow.postprocess.spores_plot import plot_spores_capacities
@@ -56,14 +58,18 @@ def main(job) -> None:
         figure = plot_spores_capacities(results)
         plots.save_figure(figure, Path(job.output.capacity).with_name("spores_capacities.png"))
         results = results.isel(spores=0, drop=True)
-    for name, make_table in summaries.TABLES.items():
-        write_csv(make_table(results), getattr(job.output, name), index=False)
+    tables = {name: make_table(results) for name, make_table in summaries.TABLES.items()}
+    for name, table in tables.items():
+        write_csv(table, getattr(job.output, name), index=False)
+    description = str(job.params.config.get("description") or "")
+    page = overview_html(job.params.scenario, description, status, results, tables)
+    write_page(page, job.output.overview)
     over_horizon = full_year(results)
     write_netcdf(over_horizon, job.output.full_year)
     write_csv(storage_level_table(over_horizon), job.output.storage_levels, index=False)
-    for name, draw in plots.FIGURES.items():
-        plots.save_figure(draw(over_horizon), getattr(job.output, name))
-    plots.save_figure(plot_storage_levels(over_horizon), job.output.storage)
+    for name, figure in plots.draw_figures(results):
+        plots.save_figure(figure, getattr(job.output, name))
+    write_explorer(results, job.output.explore)
     logger.info("objective %.10g; results in %s", status["objective"], job.output.results)
 
 

@@ -14,6 +14,7 @@ import xarray as xr
 from _job import PROGRAM_GROUP, configure_logging, get_job, stage
 
 from esmflow import stage_warnings
+from esmflow.backends.duals import shadow_prices, with_duals
 from esmflow.io.results_file import read_netcdf_attributes, write_netcdf, write_yaml
 from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
@@ -76,6 +77,8 @@ def main(job) -> None:
         build = BuildOptions.from_model_config(config)
         mode = ModeOptions.from_model_config(config)
         result = run_mode(program, inputs, MathDefinition.from_inputs(inputs), build, options, mode)
+        if mode.mode == "base":  # a plan's prices; operate and SPORES solve many programs
+            result = with_duals(result, program, shadow_prices(resolved_config(inputs)))
     records = stage_warnings.unique([*earlier, *found])
     write_netcdf(result.solution, job.output.solution)
     status = {**solve_status(result, options), **mode_records(mode, result), "warnings": records}

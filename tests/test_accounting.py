@@ -137,7 +137,6 @@ def test_an_unread_csv_column_names_the_file(tmp_path: Path) -> None:
     [
         ("config.build.backend", "gurobi", r"'gurobi' backend is not supported yet"),
         ("config.init.datetime_format", "%d/%m/%Y", r"Only ISO 8601"),
-        ("config.solve.shadow_prices", ["system_balance"], r"prices.*not support yet"),
     ],
 )
 def test_config_that_selects_what_esmflow_does_not_do_is_an_error(

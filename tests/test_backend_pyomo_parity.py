@@ -69,6 +69,10 @@ MATH_TESTS = sorted(path.name for path in TESTS.glob("test_math_*.py"))
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("ESMFLOW_PARITY_SWEEP"),
+    reason="every math test on both backends takes ~30 min: set ESMFLOW_PARITY_SWEEP=1",
+)
 @pytest.mark.parametrize("test_file", MATH_TESTS)
 def test_every_math_test_passes_on_the_pyomo_backend(test_file: str, tmp_path: Path) -> None:
     record = tmp_path / "compared.tsv"

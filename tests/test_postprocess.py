@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import xarray as xr
 import yaml
 
 from esmflow.backends.result import SolveResult
-from esmflow.postprocess import plots, summaries
+from esmflow.postprocess import capacity, plots, summaries
 from esmflow.postprocess.provenance import git_state, provenance_attrs, provenance_record
 from esmflow.postprocess.results import make_results, zero_threshold
 
@@ -24,7 +25,8 @@ def results(fake_inputs: xr.Dataset, fake_solution: xr.Dataset) -> xr.Dataset:
         solver_version="1.15.1",
         wall_time=0.25,
     )
-    return make_results(fake_inputs, solve_result)
+    units = json.dumps({"power": "kW", "energy": "kWh", "cost": {"monetary": "EUR"}})
+    return make_results(fake_inputs.assign_attrs(units=units), solve_result)
 
 
 def test_results_hold_inputs_results_and_status(
@@ -55,29 +57,43 @@ def test_zero_threshold_from_the_stored_config(fake_inputs: xr.Dataset) -> None:
 
 def test_capacities_by_node_and_tech(results: xr.Dataset) -> None:
     table = summaries.capacities(results)
-    assert list(table.columns) == ["variable", "nodes", "techs", "carriers", "value"]
+    assert list(table.columns) == ["variable", "nodes", "techs", "carriers", "value", "unit"]
     flow_cap = table[table["variable"] == "flow_cap"].set_index(["nodes", "techs"])["value"]
     # gas 50, demand 9 @north; solar 80, battery 20 @south; the line 30 at both ends: 6 rows
     assert len(flow_cap) == 6
     assert flow_cap[("north", "gas")] == 50.0
     storage = table[table["variable"] == "storage_cap"]
-    assert storage[["nodes", "techs", "carriers", "value"]].values.tolist() == [
-        ["south", "battery", "", 100.0]
+    assert storage[["nodes", "techs", "carriers", "value", "unit"]].values.tolist() == [
+        ["south", "battery", "", 100.0, "kWh"]
     ]
+    assert set(table[table["variable"] == "flow_cap"]["unit"]) == {"kW"}
 
 
 def test_costs_by_class_and_tech(results: xr.Dataset) -> None:
+    # the fake solution has only `cost` (no parts): all of it is the total; 6 weighted hours
     by_class = summaries.costs_by_class(results)
-    assert by_class.to_dict("records") == [{"costs": "monetary", "value": pytest.approx(140.0)}]
-    by_tech = summaries.costs_by_tech(results).set_index("techs")["value"]
+    assert by_class.to_dict("records") == [
+        {
+            "costs": "monetary",
+            "unit": "EUR",
+            "investment": 0.0,
+            "operation_fixed": 0.0,
+            "operation_variable": 0.0,
+            "total": pytest.approx(140.0),
+            "total_per_year": pytest.approx(140.0 * 8760 / 6),
+            "horizon": "2025-06-01 00:00 to 2025-06-01 06:00 (6 h)",
+        }
+    ]
+    by_tech = summaries.costs_by_tech(results).set_index("techs")["total"]
     assert by_tech.to_dict() == {"gas": 100.0, "solar": 40.0}
 
 
 def test_flows_are_weighted_by_timestep_weights(results: xr.Dataset) -> None:
     table = summaries.flows_by_carrier(results).set_index("techs")
-    # gas: 10 per step, weights 1 + 1 + 2 + 2 = 6 → 60; demand: 9 × 6 = 54
-    assert table.loc["gas", "flow_out"] == pytest.approx(60.0)
-    assert table.loc["demand_power", "flow_in"] == pytest.approx(54.0)
+    # gas: 10 per step, weights 1 + 1 + 2 + 2 = 6 → 60; demand: 9 × 6 = 54; 6 h of 8760
+    assert table.loc["gas", "flow_out [kWh]"] == pytest.approx(60.0)
+    assert table.loc["demand_power", "flow_in [kWh]"] == pytest.approx(54.0)
+    assert table.loc["gas", "flow_out per year [kWh/year]"] == pytest.approx(60.0 * 8760 / 6)
     assert set(table.index) == {"gas", "demand_power"}
 
 
@@ -88,22 +104,19 @@ def test_distance_table_names_the_unit(fake_inputs: xr.Dataset) -> None:
     ]
 
 
-def test_dispatch_table_nets_flows_and_leaves_out_links(results: xr.Dataset) -> None:
-    table = plots.dispatch_table(results, "power")
-    assert list(table.columns) == ["demand_power", "gas"]
-    assert (table["gas"] == 10.0).all() and (table["demand_power"] == -9.0).all()
-
-
-def test_plots_are_written_as_png(results: xr.Dataset, tmp_path: Path) -> None:
-    plots.save_figure(plots.plot_dispatch(results), tmp_path / "dispatch.png")
-    plots.save_figure(plots.plot_capacity(results), tmp_path / "capacity.png")
-    for name in ("dispatch.png", "capacity.png"):
-        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["capacity.png", "dispatch.png"]
+def test_every_figure_draws_on_a_model_missing_most_arrays(
+    results: xr.Dataset, tmp_path: Path
+) -> None:
+    # the fake results have no coordinates, no prices, no storage levels: panels say so
+    for name, figure in plots.draw_figures(results):
+        plots.save_figure(figure, tmp_path / f"{name}.png")
+    for name in plots.FIGURES:
+        assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.png" for n in plots.FIGURES)
 
 
 def test_capacity_table_leaves_out_links_and_demand(results: xr.Dataset) -> None:
-    table = plots.capacity_table(results)
+    table = capacity.capacity_table(results, "power")
     assert list(table.columns) == ["battery", "gas", "solar"]
     assert table.loc["south", "solar"] == 80.0
 

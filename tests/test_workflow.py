@@ -39,7 +39,14 @@ OUTPUTS = [
     "plots/clustering.png",
     "results_full_year.nc",
     "summaries/storage_levels.csv",
-    "plots/storage_levels.png",
+    "plots/storage.png",
+    "plots/costs.png",
+    "plots/prices.png",
+    "plots/map.png",
+    "plots/capacity_factors.png",
+    "plots/duration_curves.png",
+    "plots/explore.html",
+    "report/overview.html",
     "provenance/config.yaml",
 ]
 

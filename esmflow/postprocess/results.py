@@ -2,7 +2,9 @@
 
 The results keep Calliope 0.7's names (`flow_cap`, `flow_out`, `cost`, …) on the inputs' own
 coordinates, so one file answers both "what went in" and "what came out". Each solved array carries
-the attribute `is_result = 1` so readers can tell results from inputs.
+the attribute `is_result = 1` so readers can tell results from inputs, and every array the math
+describes its `description` and `unit` (in the model's units, `esmflow.postprocess.units`). The
+attributes `horizon` and `horizon_hours` say what time the totals cover.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from esmflow.backends.result import (
 from esmflow.math.engine.postprocessed import evaluate_postprocessed
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions, SolveOptions
+from esmflow.postprocess.prices import add_prices
+from esmflow.postprocess.units import annotate, horizon
 from esmflow.preprocess.inputs import resolved_config
 
 logger = logging.getLogger(__name__)
@@ -53,7 +57,11 @@ def make_results(inputs: xr.Dataset, solve_result: SolveResult) -> xr.Dataset:
         backend=str(solve_result.backend),
         mip_gap=gap_text(solve_result.mip_gap),
     )
-    return results
+    span = horizon(results)
+    results.attrs.update(horizon=span.text(), horizon_hours=span.hours)
+    if inputs.attrs.get("math"):
+        results = annotate(results, MathDefinition.from_inputs(inputs))
+    return add_prices(results)
 
 
 def _postprocessed(inputs: xr.Dataset, solution: xr.Dataset) -> xr.Dataset:

@@ -12,10 +12,19 @@ from collections.abc import Callable
 import pandas as pd
 import xarray as xr
 
+from esmflow.postprocess.units import ModelUnits, horizon
 from esmflow.preprocess.inputs import resolved_config
 
 # Capacity-like decision variables of Calliope 0.7's base math, in reporting order.
 CAPACITY_VARIABLES = ("flow_cap", "storage_cap", "source_cap", "area_use", "purchased_units")
+# their units in the math files' words
+CAPACITY_UNITS = {
+    "flow_cap": "power",
+    "storage_cap": "energy",
+    "source_cap": "power",
+    "area_use": "area",
+    "purchased_units": "units",
+}
 
 
 def _tidy(values: xr.DataArray, name: str) -> pd.DataFrame:
@@ -30,7 +39,7 @@ def capacities(results: xr.Dataset) -> pd.DataFrame:
     """Installed capacities by node and tech (and carrier where the variable has one).
 
     Columns: `variable`, `nodes`, `techs`, `carriers` (empty for capacities without carriers),
-    `value`. Zero capacities are left out.
+    `value`, `unit`. Zero capacities are left out.
     """
     tables = []
     for name in CAPACITY_VARIABLES:
@@ -40,36 +49,83 @@ def capacities(results: xr.Dataset) -> pd.DataFrame:
             tables.append(table)
     columns = ["variable", "nodes", "techs", "carriers", "value"]
     if not tables:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*columns, "unit"])
     table = pd.concat(tables, ignore_index=True)
     for column in columns:
         if column not in table:
             table[column] = ""
     other = [c for c in table.columns if c not in columns]
-    return table[[*columns[:-1], *other, "value"]].fillna({"carriers": ""})
+    table = table[[*columns[:-1], *other, "value"]].fillna({"carriers": ""})
+    units = ModelUnits.of(results)
+    table["unit"] = table["variable"].map(lambda name: units.concrete(CAPACITY_UNITS[name]))
+    return table
 
 
-def _costs(results: xr.Dataset) -> xr.DataArray | None:
-    """Total cost per node, tech and cost class (Calliope's `cost` expression), if solved."""
-    return results["cost"] if "cost" in results else None
+# Parts of the `cost` expression (Calliope 0.7's base math), each over the modelled horizon.
+COST_PARTS = {
+    "investment": "cost_investment_annualised",
+    "operation_fixed": "cost_operation_fixed",
+    "operation_variable": "cost_operation_variable",
+}
+
+
+def cost_parts(results: xr.Dataset) -> xr.Dataset:
+    """(nodes, techs, costs) investment, fixed and variable operating cost, and their total.
+
+    Investment is annualised and, like fixed O&M, scaled to the modelled share of a year, so all
+    parts are costs of the modelled horizon (variable costs are already weighted by
+    `timestep_weights` in the math). Parts the model does not have are zero.
+    """
+    if "cost" not in results:
+        return xr.Dataset()
+    total = results["cost"]
+    parts = {}
+    for part, name in COST_PARTS.items():
+        values = results[name] if name in results else xr.zeros_like(total)
+        if "timesteps" in values.dims:
+            values = values.sum("timesteps", min_count=1)
+        parts[part] = values.fillna(0.0).where(total.notnull())
+    parts["total"] = total
+    return xr.Dataset(parts).transpose(*total.dims)
+
+
+def _with_units(table: pd.DataFrame, results: xr.Dataset) -> pd.DataFrame:
+    """A per-cost-class table with the horizon, the annualised total and each class's unit."""
+    span = horizon(results)
+    units = ModelUnits.of(results)
+    table["total_per_year"] = table["total"] * span.per_year
+    table.insert(table.columns.get_loc("costs") + 1, "unit", table["costs"].map(units.cost_unit))
+    table["horizon"] = span.text()
+    return table
 
 
 def costs_by_class(results: xr.Dataset) -> pd.DataFrame:
-    """System cost per cost class (`monetary`, `co2`, …), summed over nodes and techs."""
-    cost = _costs(results)
-    if cost is None:
-        return pd.DataFrame(columns=["costs", "value"])
-    other_dims = [dim for dim in cost.dims if dim != "costs"]
-    return cost.sum(other_dims, min_count=1).rename("value").to_dataframe().reset_index()
+    """System cost per cost class, split into investment and operation, over the horizon and per year.
+
+    Columns: `costs`, `unit`, `investment`, `operation_fixed`, `operation_variable`, `total`
+    (sums over the modelled horizon), `total_per_year` (total × 8760 h / modelled hours),
+    `horizon` (what the totals cover).
+    """
+    parts = cost_parts(results)
+    columns = ["costs", "unit", *COST_PARTS, "total", "total_per_year", "horizon"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    other_dims = [dim for dim in parts.dims if dim != "costs"]
+    table = parts.sum(other_dims, min_count=1).to_dataframe().reset_index()
+    return _with_units(table, results)[columns]
 
 
 def costs_by_tech(results: xr.Dataset) -> pd.DataFrame:
-    """Cost per tech and cost class, summed over nodes; techs without cost left out."""
-    cost = _costs(results)
-    if cost is None:
-        return pd.DataFrame(columns=["techs", "costs", "value"])
-    other_dims = [dim for dim in cost.dims if dim not in ("techs", "costs")]
-    return _tidy(cost.sum(other_dims, min_count=1).transpose("techs", "costs"), "cost")
+    """Cost per tech and cost class (summed over nodes), split as in `costs_by_class`."""
+    parts = cost_parts(results)
+    columns = ["techs", "costs", "unit", *COST_PARTS, "total", "total_per_year", "horizon"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    other_dims = [dim for dim in parts.dims if dim not in ("techs", "costs")]
+    summed = parts.sum(other_dims, min_count=1).transpose("techs", "costs")
+    table = summed.to_dataframe().reset_index()
+    table = table[table["total"].notna() & (table["total"] != 0)].reset_index(drop=True)
+    return _with_units(table, results)[columns]
 
 
 def weighted_time_sum(values: xr.DataArray, results: xr.Dataset) -> xr.DataArray:
@@ -84,27 +140,37 @@ def weighted_time_sum(values: xr.DataArray, results: xr.Dataset) -> xr.DataArray
 
 
 def flows_by_carrier(results: xr.Dataset) -> pd.DataFrame:
-    """Energy flowing out of and into each tech per carrier over the modelled horizon.
+    """Energy flowing out of and into each tech per carrier, over the horizon and per year.
 
-    Columns: `carriers`, `techs`, `flow_out`, `flow_in`, summed over nodes and timesteps with
-    `timestep_weights`. For a one-week run these are one week's flows, not a year's.
+    Columns: `carriers`, `techs`, `flow_out [<energy>]`, `flow_in [<energy>]` (summed over
+    nodes and timesteps with `timestep_weights`: for a one-week run, one week's flows), the same
+    `per year` (× 8760 h / modelled hours), and `horizon` (what the sums cover).
     """
+    energy = ModelUnits.of(results).energy
+    names = ("flow_out", "flow_in")
+    headers = {name: f"{name} [{energy}]" for name in names}
+    yearly = {name: f"{name} per year [{energy}/year]" for name in names}
+    columns = ["carriers", "techs", *headers.values(), *yearly.values(), "horizon"]
     parts = {}
-    for name in ("flow_out", "flow_in"):
+    for name in names:
         if name in results:
             total = weighted_time_sum(results[name], results)
             parts[name] = total.sum(
                 [d for d in total.dims if d not in ("carriers", "techs")], min_count=1
             )
     if not parts:
-        return pd.DataFrame(columns=["carriers", "techs", "flow_out", "flow_in"])
+        return pd.DataFrame(columns=columns)
     table = xr.Dataset(parts).transpose("carriers", "techs").to_dataframe().reset_index()
-    for name in ("flow_out", "flow_in"):
+    for name in names:
         if name not in table:
             table[name] = float("nan")
-    table = table[["carriers", "techs", "flow_out", "flow_in"]]
-    has_flow = table[["flow_out", "flow_in"]].fillna(0).abs().sum(axis=1) > 0
-    return table[has_flow].reset_index(drop=True)
+    has_flow = table[list(names)].fillna(0).abs().sum(axis=1) > 0
+    table = table[has_flow].reset_index(drop=True)
+    span = horizon(results)
+    for name in names:
+        table[yearly[name]] = table[name] * span.per_year
+    table["horizon"] = span.text()
+    return table.rename(columns=headers)[columns]
 
 
 def distance_table(inputs: xr.Dataset) -> pd.DataFrame:

@@ -130,11 +130,7 @@ def account_for_config(config: Any, problems: ProblemCollector) -> None:
                 expected="ISO8601 (write dates as 2005-01-01 00:00)",
                 got=repr(init[key]),
             )
-    if solve.get("shadow_prices"):
-        problems.add(
-            _not_yet("shadow_prices", "prices (duals of constraints)"),
-            key_path="config.solve.shadow_prices",
-        )
+    # `solve.shadow_prices` is read after the solve (esmflow.backends.duals), names checked there
     for key in ("save_logs", "solver_io"):
         if solve.get(key) is not None:
             warnings.warn(

@@ -40,6 +40,7 @@ TOP_LEVEL_KEYS = (
     "import",
     "group_constraints",
     "group_share",
+    "units",
 )
 _EFFICIENCY = re.compile(r"_eff(_|$)")
 _KIND_OF_DTYPE = {"bool": "bool", "string": "string", "float": "float", "integer": "float"}

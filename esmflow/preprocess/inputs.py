@@ -72,6 +72,7 @@ from esmflow.preprocess.time import (
     resample_time,
     subset_time,
 )
+from esmflow.preprocess.units import read_units
 from esmflow.preprocess.windows import check_windows
 
 DEFINITION_DIMS = ("nodes", "techs", "carriers")  # dims of the "is defined here" matrix
@@ -89,6 +90,7 @@ class _CheckedDefinition:
     kinds: dict[str, str]
     files: dict[str, str]
     switches: list[Switch]
+    units: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def prepare_inputs(definition: ModelDefinition) -> xr.Dataset:
@@ -137,6 +139,7 @@ def _build_inputs(definition: ModelDefinition, checked: _CheckedDefinition) -> x
         "math": checked.math_text,
         "model_files": json.dumps(checked.files, sort_keys=True),
         "applied_overrides": json.dumps(list(definition.applied_overrides)),
+        "units": json.dumps(checked.units, sort_keys=True),
     }
     return inputs
 
@@ -190,8 +193,12 @@ def _read_and_check(definition: ModelDefinition) -> _CheckedDefinition:
     timesteps = definitions.labels_by_dim().get("timesteps")
     if timesteps is not None and len(timesteps):
         check_time_config(init, pd.DatetimeIndex(timesteps), problems)
+    cost_classes = definitions.labels_by_dim().get("costs", [])
+    units = read_units(model.get("units"), init, [str(c) for c in cost_classes], problems)
     _raise_with_files(problems, definition)
-    return _CheckedDefinition(config, math, math_text, layout, definitions, kinds, files, switches)
+    return _CheckedDefinition(
+        config, math, math_text, layout, definitions, kinds, files, switches, units
+    )
 
 
 def _check_switches_and_windows(inputs: xr.Dataset, checked: _CheckedDefinition) -> None:
