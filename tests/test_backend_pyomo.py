@@ -18,6 +18,7 @@ from math_models import demand, model_definition, supply, timeseries, write_mode
 
 from esmflow import Model
 from esmflow.backends.pyomo_build import build_pyomo_model
+from esmflow.backends.pyomo_solvers import PyomoHighs
 from esmflow.backends.solve import open_session, solve
 from esmflow.errors import ModelError, ModelWarning
 from esmflow.math.program import Program, ProgramChanges
@@ -227,6 +228,12 @@ def test_highs_options_pass_through_and_unknown_ones_are_named() -> None:
     with pytest.warns(ModelWarning, match=r"mip_rel_gp.*not a HiGHS option.*mip_rel_gap"):
         result = solve(two_plants(), options)
     assert result.objective == pytest.approx(9) and result.solver == "highs"
+
+
+def test_other_solvers_option_names_mean_the_same_through_pyomo() -> None:
+    # `mipgap` (CBC/Gurobi) is HiGHS's mip_rel_gap on this backend too, as on the HiGHS backend
+    solver = PyomoHighs({"mipgap": 0.05, "TimeLimit": 60}, threads=1, log_file=None)
+    assert solver.options == {"mip_rel_gap": 0.05, "time_limit": 60.0}
 
 
 def test_an_unknown_solver_is_named_with_the_closest() -> None:

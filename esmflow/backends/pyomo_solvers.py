@@ -17,13 +17,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import highspy
 import pyomo.environ as pyo
 from pyomo.common.errors import ApplicationError
 from pyomo.contrib.solver.common.factory import SolverFactory as PersistentSolverFactory
@@ -32,7 +30,8 @@ from pyomo.opt import SolverStatus as LegacySolverStatus
 from pyomo.opt import TerminationCondition as LegacyTermination
 from pyomo.opt.base.solvers import UnknownSolver
 
-from esmflow.errors import ModelError, ModelWarning, closest_name
+from esmflow.backends.highs import highs_options
+from esmflow.errors import ModelError, closest_name
 
 # Pyomo's terminations in linopy's words (what `SolveResult.termination` holds on every backend).
 _TERMINATIONS = {
@@ -97,7 +96,7 @@ class PyomoHighs:
                 key_path="solver.name",
                 got="highs",
             )
-        self.options = known_highs_options(options)
+        self.options = highs_options(options)  # other solvers' names mapped, as on HiGHS
         self.threads = threads
         self.log_file = log_file
 
@@ -244,24 +243,3 @@ def _log_stream(log_file: str | None) -> Iterator[Any]:
         return
     with Path(log_file).open("a", encoding="utf-8") as stream:
         yield stream
-
-
-def known_highs_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options HiGHS knows; each other one is dropped with a ModelWarning naming the closest."""
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    listed = [name for name in dir(highs.getOptions()) if not name.startswith("_")]
-    kept = {}
-    for name, value in options.items():
-        status, _ = highs.getOptionType(str(name))
-        if status == highspy.HighsStatus.kOk:
-            kept[str(name)] = value
-            continue
-        closest = closest_name(str(name), listed, cutoff=0.5)
-        hint = f" Did you mean '{closest}'?" if closest else ""
-        warnings.warn(
-            f"solver.options.{name}: '{name}' is not a HiGHS option and is ignored.{hint}",
-            ModelWarning,
-            stacklevel=3,
-        )
-    return kept
