@@ -12,6 +12,7 @@ spore.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -33,21 +34,15 @@ def evaluate_postprocessed(
     """Every active postprocessed array of the math, computed from `solution`."""
     ctx = _solved_context(inputs, math, solution, options)
     ctx = replace(ctx, results=ctx.results | frozenset(math.postprocessed))
-    arrays: dict[str, xr.DataArray] = {}
-    for name, definition in math.postprocessed.items():
-        mask = component_mask("postprocessed", name, definition, ctx)
-        if exists_nowhere(mask, definition):
-            continue
-        values = _evaluate(name, definition, mask, ctx)
-        if values is None:
-            continue
-        arrays[name] = values
-        ctx = replace(
-            ctx,
-            expressions={**ctx.expressions, name: values},
-            exists={**ctx.exists, name: values.notnull()},
-        )
-    return xr.Dataset(arrays)
+    return _one_after_another(math.postprocessed.items(), _postprocessed_values, ctx)
+
+
+def _postprocessed_values(name: str, definition: Any, ctx: Context) -> xr.DataArray | None:
+    """A postprocessed array where its `where` holds (None: nowhere)."""
+    mask = component_mask("postprocessed", name, definition, ctx)
+    if exists_nowhere(mask, definition):
+        return None
+    return _evaluate(name, definition, mask, ctx)
 
 
 def solved_expressions(
@@ -56,9 +51,20 @@ def solved_expressions(
     """Every global expression of the math, evaluated from the variables in `solution`."""
     variables = solution[[name for name in solution.data_vars if name in math.variables]]
     ctx = _solved_context(inputs, math, variables, options)
+    return _one_after_another(
+        in_build_order(math.global_expressions), global_expression_values, ctx
+    )
+
+
+def _one_after_another(
+    components: Iterable[tuple[str, Any]],
+    evaluate: Callable[[str, Any, Context], xr.DataArray | None],
+    ctx: Context,
+) -> xr.Dataset:
+    """Each component's values in turn, every one visible to those after it (None: skipped)."""
     arrays: dict[str, xr.DataArray] = {}
-    for name, definition in in_build_order(math.global_expressions):
-        values = global_expression_values(name, definition, ctx)
+    for name, definition in components:
+        values = evaluate(name, definition, ctx)
         if values is None:
             continue
         arrays[name] = values
