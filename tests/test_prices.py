@@ -21,10 +21,18 @@ from __future__ import annotations
 import highspy
 import numpy as np
 import pytest
-from math_models import model_definition, objective, solve_model, supply, timeseries
+from math_models import (
+    model_definition,
+    objective,
+    solve_model,
+    supply,
+    timeseries,
+    write_model,
+)
 
-from esmflow import ModelWarning
+from esmflow import Model, ModelWarning
 from esmflow.backends.duals import _by_label, _row_duals
+from esmflow.options import SolveOptions
 
 
 def per_class(monetary: float, co2: float = 0.0) -> dict:
@@ -108,6 +116,8 @@ def test_duals_from_highs_rows_equal_linopys_on_an_lp(tmp_path):
     model = solve_model(tmp_path, two_node_model())
     linopy_model = model.program.model
     from_rows = _by_label(linopy_model, "system_balance", _row_duals(linopy_model.solver_model))
+    # esmflow's HiGHS session solves through highspy; linopy's own HiGHS solve is the reference
+    linopy_model.solve(solver_name="highs", output_flag=False)
     np.testing.assert_allclose(
         from_rows.values, linopy_model.constraints["system_balance"].dual.values, equal_nan=True
     )
@@ -120,3 +130,16 @@ def test_asking_for_the_dual_of_a_missing_constraint_warns(tmp_path):
     with pytest.warns(ModelWarning, match="Did you mean 'system_balance'"):
         model = solve_model(tmp_path, definition)
     assert "shadow_price_flow_out_max" in model.results
+
+
+def test_the_pyomo_backend_gives_the_same_prices(tmp_path):
+    # the binding co2 cap above, solved through Pyomo's HiGHS: the same duals, read from Pyomo
+    groups = {"co2_cap": {"cost_max": {"co2": 40}}}
+    model = Model.from_yaml(write_model(tmp_path, two_node_model(group_constraints=groups)))
+    model.build()
+    model.solve(SolveOptions(backend="pyomo"))
+    assert objective(model) == pytest.approx(120.0)
+    assert prices(model, "A") == pytest.approx([3.0, 3.0])
+    assert prices(model, "B") == pytest.approx([5.0, 5.0])
+    co2_price = model.results["shadow_price_group_cost_max"]
+    assert float(co2_price.sel(costs="co2").squeeze()) == pytest.approx(-2.0)

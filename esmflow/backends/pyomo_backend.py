@@ -18,7 +18,7 @@ import importlib.util
 import inspect
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -129,7 +129,7 @@ class PyomoSession:
         if termination not in SOLVED or not run.has_solution:
             raise ModelError(self._diagnose(termination))
         objective = float(pyo.value(self.built.objective))
-        primal = self._write_solution(objective)
+        primal = self._write_solution(objective, run.duals)
         return SolveResult(
             termination=termination,
             objective=objective,
@@ -141,7 +141,9 @@ class PyomoSession:
             backend="pyomo",
         )
 
-    def _write_solution(self, objective: float) -> np.ndarray:
+    def _write_solution(
+        self, objective: float, duals: Mapping[Any, float] | None = None
+    ) -> np.ndarray:
         """The Pyomo variables' values into the program's linopy variables (and its objective);
         returns them by linopy label (NaN where no column), as every backend hands them over."""
         linear = self.program.model
@@ -152,9 +154,22 @@ class PyomoSession:
             values[unused] = [_resting_value(column) for column in columns[unused]]
         primal = np.full(_label_count(linear), np.nan)
         primal[linear.variables.label_index.vlabels] = values
-        solution = Solution(primal=primal, objective=objective - self.program.objective_constant)
+        dual = self._row_duals(duals) if duals else np.array([])
+        solution = Solution(
+            primal=primal, dual=dual, objective=objective - self.program.objective_constant
+        )
         linear.assign_result(Result(status=Status.process("ok", OPTIMAL), solution=solution))
         return primal
+
+    def _row_duals(self, duals: Mapping[Any, float]) -> np.ndarray:
+        """The duals by linopy row label (NaN where no row), as linopy's results take them."""
+        linear = self.program.model
+        by_label = np.full(_row_label_count(linear), np.nan)
+        by_position = [
+            duals.get(row, np.nan) if row is not None else np.nan for row in self.built.rows
+        ]
+        by_label[linear.constraints.label_index.clabels] = by_position
+        return by_label
 
     def _diagnose(self, termination: str) -> str:
         """Why there is no solution: the solver's word, then HiGHS's diagnosis of the program."""
@@ -368,6 +383,11 @@ def _resting_value(column: Any) -> float:
 def _label_count(linear: linopy.Model) -> int:
     """One past the highest variable label (the length of a label-indexed primal array)."""
     return max((variable.range[1] for _, variable in linear.variables.items()), default=0)
+
+
+def _row_label_count(linear: linopy.Model) -> int:
+    """One past the highest constraint label (the length of a label-indexed dual array)."""
+    return max((constraint.range[1] for _, constraint in linear.constraints.items()), default=0)
 
 
 def _gap(objective: float, bound: float | None) -> float:

@@ -67,11 +67,13 @@ class SolverRun:
 
     `has_solution`: the solver loaded a primal solution into the Pyomo variables. `bound`: the
     best bound proved (a mixed-integer program's dual bound), None when the solver gives none.
+    `duals`: HiGHS's row duals of a linear program (the prices), None where there are none.
     """
 
     termination: str
     has_solution: bool
     bound: float | None
+    duals: Mapping[Any, float] | None = None  # a linear program's row duals, by Pyomo row
 
 
 def find_solver(
@@ -120,7 +122,16 @@ class PyomoHighs:
             results.solution_loader.load_vars()
         termination = _TERMINATIONS.get(results.termination_condition, "unknown")
         bound = results.objective_bound
-        return SolverRun(termination, has_solution, None if bound is None else float(bound))
+        duals = _linear_program_duals(results) if has_solution else None
+        return SolverRun(termination, has_solution, None if bound is None else float(bound), duals)
+
+
+def _linear_program_duals(results: Any) -> Mapping[Any, float] | None:
+    """The row duals HiGHS reports through Pyomo; None for a mixed-integer program (it has none)."""
+    try:
+        return results.solution_loader.get_duals()
+    except Exception:  # Pyomo refuses duals of a MIP; no prices then, as on the HiGHS backend
+        return None
 
 
 class PyomoSolver:
