@@ -173,7 +173,13 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
     changed = snakemake(repo_copy, "-n", "--configfile", "tests/config.tiny.yaml", "solver.yaml")
     assert changed.returncode == 0, report(changed)
     planned = set(re.findall(r"^(?:local)?rule (\w+):", changed.stdout, flags=re.MULTILINE))
-    assert planned == {"solve_model", "postprocess", "dump_provenance", "all"}, report(changed)
+    assert planned == {
+        "solve_model",
+        "postprocess",
+        "dump_provenance",
+        "compare_scenarios",
+        "all",
+    }, report(changed)
 
     # a warning (here an option HiGHS does not know) is listed in solve_status.yaml, in
     # results.nc and printed at the end of the run
@@ -238,6 +244,7 @@ def test_a_clustered_scenario_runs_end_to_end(repo_copy: Path) -> None:
         "solve_model",
         "postprocess",
         "dump_provenance",
+        "compare_scenarios",
         "all",
     }, report(changed)
 

@@ -171,7 +171,7 @@ def curtailment_table(results: xr.Dataset) -> pd.DataFrame:
 
 def plot_capacity_factors(results: xr.Dataset) -> Figure:
     """Capacity factor of each tech (all nodes, whole horizon) and the curtailed share of sources."""
-    figure, all_axes = panels(2, height=3.0, width=9, sharex=False)
+    figure, all_axes = panels(2, height=4.2, width=9, sharex=False)
     left, right = all_axes
     factors = _capacity_factors(results)
     if factors.empty:
