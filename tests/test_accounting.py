@@ -56,6 +56,9 @@ def _prepare(values: dict[str, object]):
         ),
         # near misses of known names
         ("techs.gas_plant.flow_cap_maxx", 5, r"Did you mean 'flow_cap_max'"),
+        # near misses of names only an inactive extension reads (spelt right, it would load)
+        ("techs.gas_plant.min_up_tme", 4, r"Did you mean 'min_up_time'"),
+        ("techs.gas_plant.capacity_factor_mx", 0.5, r"Did you mean 'capacity_factor_max'"),
     ],
 )
 def test_a_parameter_no_math_reads_is_an_error_that_says_why(

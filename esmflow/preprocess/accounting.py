@@ -22,13 +22,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from esmflow.errors import ModelWarning, ProblemCollector, closest_name
-from esmflow.math.schema import MathDefinition, mode_math_declaring
+from esmflow.math.schema import MathDefinition, builtin_extensions, mode_math_declaring
 from esmflow.options import BACKENDS
 from esmflow.preprocess.parameters import ParameterDefinitions
 from esmflow.vocabulary import (
     CALLIOPE06_NAMES,
     CALLIOPE06_TECH_KEYS,
     CALLIOPE06_TOP_LEVEL,
+    MACRO_NAMES,
     SWITCH_NAMES,
     planned_feature_of,
 )
@@ -172,7 +173,9 @@ def account_for_parameters(
         if message is not None:
             problems.add(message, expected=expected, got=name, **location)
             continue
-        closest = closest_name(name, known, cutoff=MISSPELLING_CUTOFF)
+        # a near miss of a name only an inactive extension (or Macro) reads is a misspelling too:
+        # spelt right, it would have switched that math on
+        closest = closest_name(name, known | _extension_inputs(), cutoff=MISSPELLING_CUTOFF)
         if closest:
             problems.add(
                 f"'{name}' is not used by any active math",
@@ -193,6 +196,11 @@ def account_for_parameters(
             ModelWarning,
             stacklevel=2,
         )
+
+
+def _extension_inputs() -> set[str]:
+    """Every input a built-in extension declares, and Macro's names for them."""
+    return set().union(*builtin_extensions().values()) | set(MACRO_NAMES)
 
 
 def _explain(name: str, results: set[str]) -> tuple[str | None, str | None]:
