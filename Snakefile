@@ -33,6 +33,14 @@ rule all:
             rules.dump_provenance.output,
             scenario=selected_scenarios(),
         ),
+        expand(
+            rules.overview.output,
+            scenario=selected_scenarios(),
+        ),
+        expand(
+            rules.plot_clustering.output,
+            scenario=selected_scenarios(),
+        ),
         rules.compare_scenarios.output,
 
 

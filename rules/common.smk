@@ -1,7 +1,8 @@
 # Helpers for the rules: scenario lookup, parameter functions, the code hash. No rules here.
 
 import difflib
-import hashlib
+import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -16,25 +17,28 @@ wildcard_constraints:
     scenario=r"[a-z0-9_-]+",
 
 
-def code_hash(package: Path) -> str:
-    """sha256 over the package's Python and YAML sources (the math files included).
+def _load_code_hash():
+    """esmflow/code_hash.py, loaded by path: importing the esmflow package here would be slow."""
+    spec = importlib.util.spec_from_file_location(
+        "esmflow_code_hash", ROOT / "esmflow" / "code_hash.py"
+    )
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
 
-    Snakemake does not notice edits to an imported package, so rules that run model logic take
-    this hash as a param: an edit to the engine or the math re-runs exactly those rules.
-    Same as `esmflow.postprocess.provenance.code_hash`, which importing here would make every
-    snakemake call slow (tests/test_workflow.py checks that both agree).
+
+_CODE_HASH = _load_code_hash()
+
+
+def code_hash(script: str) -> str:
+    """Hash of what a script runs: itself, `_job.py`, the esmflow modules it imports, the math.
+
+    Snakemake does not notice edits to an imported package, so every rule takes the hash of the
+    code it runs as a param (`code=code_hash("scripts/x.py")`): an edit to a plotting module
+    re-runs the postprocessing only, an edit to the math or the engine the build and what follows.
+    Same function as the provenance record's (`esmflow.code_hash`).
     """
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".yaml", ".yml") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
-    return digest.hexdigest()[:16]
-
-
-ESMFLOW_CODE_HASH = code_hash(ROOT / "esmflow")
+    return _CODE_HASH.script_code_hash(ROOT / script, ROOT / "esmflow")
 
 
 def selected_scenarios() -> list[str]:
@@ -188,14 +192,57 @@ def solver_threads(wildcards) -> int:
     return int(scenario_config(wildcards.scenario)["solver"]["threads"])
 
 
+# The solve's memory: a base for Python and the libraries plus a share per nonzero of the program's
+# constraint matrix (linopy's arrays, HiGHS's copy of the matrix and its presolved copy), doubled
+# on each retry. Calibrate on your models with `max_rss` of benchmarks/{scenario}/solve_model.tsv.
+SOLVE_BASE_MB = 1000
+SOLVE_MB_PER_NONZERO = 0.0005  # 500 bytes
+
+
+def program_size(path) -> dict:
+    """{variables, constraints, nonzeros} of a built program, as build_model stored it."""
+    import netCDF4  # only when a solve job is about to be scheduled
+
+    with netCDF4.Dataset(path, mode="r") as stored:
+        return json.loads(stored.groups["esmflow"].getncattr("program_size"))
+
+
 def solve_memory(wildcards, input, attempt) -> int:
-    """MB for the solve job: a multiple of the stored program's size, more on each retry."""
-    return int(max(2000, 10 * input.size_mb) * attempt)
+    """MB for the solve job, from the size of the program build_model wrote, more on each retry.
+
+    Evaluated when the solve is about to be submitted (before, the program does not exist and a
+    dry run shows <TBD>).
+    """
+    nonzeros = program_size(input.program)["nonzeros"]
+    return int((SOLVE_BASE_MB + SOLVE_MB_PER_NONZERO * nonzeros) * attempt)
 
 
 def build_memory(wildcards, input, attempt) -> int:
     """MB for the build job: a multiple of the model inputs' size, more on each retry."""
     return int(max(2000, 40 * input.size_mb) * attempt)
+
+
+def scenario_settings(wildcards) -> dict:
+    """The scenario's settings without its `description`: editing the text re-writes the overview
+    page (rule `overview`) and re-runs nothing else."""
+    settings = dict(scenario_config(wildcards.scenario))
+    settings.pop("description", None)
+    return settings
+
+
+def scenario_description(wildcards) -> str:
+    return str(scenario_config(wildcards.scenario).get("description") or "")
+
+
+def rule_code_hashes(wildcards) -> dict:
+    """The code hash of every step that makes the scenario's results (its provenance)."""
+    steps = ["prepare_inputs", "compute_distances", "cluster_time"]
+    if is_calliope06(ROOT / configured_model(wildcards)):
+        steps.insert(0, "convert_v06")
+    if scenario_config(wildcards.scenario).get("operate_from"):
+        steps.append("operate_inputs")
+    steps += ["build_model", "solve_model", "postprocess"]
+    return {step: code_hash(f"scripts/{step}.py") for step in steps}
 
 
 def run_summary(scenarios: list[str]) -> str:

@@ -22,6 +22,6 @@ rule convert_v06:
         mem_mb=lambda wc, attempt: 2000 * attempt,
         runtime=lambda wc, attempt: 30 * attempt,
     params:
-        code=ESMFLOW_CODE_HASH,
+        code=code_hash("scripts/convert_v06.py"),
     script:
         "../scripts/convert_v06.py"

@@ -15,6 +15,7 @@ rule operate_inputs:
         "logs/{scenario}/operate_inputs.log",
     benchmark:
         "benchmarks/{scenario}/operate_inputs.tsv"
+    localrule: True
     conda:
         "../envs/environment.yaml"
     threads: 1
@@ -23,7 +24,7 @@ rule operate_inputs:
         runtime=lambda wc, attempt: 15 * attempt,
     params:
         plan=from_scenario("operate_from"),
-        code=ESMFLOW_CODE_HASH,
+        code=code_hash("scripts/operate_inputs.py"),
     script:
         "../scripts/operate_inputs.py"
 
@@ -44,7 +45,7 @@ rule build_model:
         mem_mb=build_memory,
         runtime=lambda wc, attempt: 60 * attempt,
     params:
-        code=ESMFLOW_CODE_HASH,
+        code=code_hash("scripts/build_model.py"),
     script:
         "../scripts/build_model.py"
 
@@ -72,6 +73,6 @@ rule solve_model:
         solver=from_scenario("solver"),
         backend=from_scenario("backend"),
         custom_constraints=from_scenario("custom_constraints"),
-        code=ESMFLOW_CODE_HASH,
+        code=code_hash("scripts/solve_model.py"),
     script:
         "../scripts/solve_model.py"

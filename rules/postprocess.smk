@@ -1,5 +1,6 @@
-# Solution → results.nc with inputs and provenance, summary tables, plots, the report's pages;
-# provenance record; the scenarios compared.
+# Solution → results.nc with inputs and provenance, summary tables, plots; the overview page; the
+# provenance record as YAML; the scenarios compared. All but postprocess run on the submitting
+# machine (localrule): they take seconds.
 
 
 rule postprocess:
@@ -9,13 +10,6 @@ rule postprocess:
         status=rules.solve_model.output.status,
     output:
         results="results/{scenario}/results.nc",
-        overview=report(
-            "results/{scenario}/report/overview.html",
-            caption="../workflow/report/overview.rst",
-            category="{scenario}",
-            subcategory="1 overview",
-            labels={"page": "overview: description, solve status, tables"},
-        ),
         capacities=report(
             "results/{scenario}/summaries/capacities.csv",
             caption="../workflow/report/table.rst",
@@ -121,16 +115,50 @@ rule postprocess:
         runtime=lambda wc, attempt: 30 * attempt,
     params:
         scenario="{scenario}",
-        config=from_scenario(),
-        code=ESMFLOW_CODE_HASH,
+        config=scenario_settings,
+        rule_code=rule_code_hashes,
+        code=code_hash("scripts/postprocess.py"),
     script:
         "../scripts/postprocess.py"
 
 
-rule dump_provenance:
-    # After a successful solve only: a failed scenario must not leave a record that looks complete.
+rule overview:
+    # apart from postprocess: editing a scenario's description re-writes this page only
     input:
+        results=rules.postprocess.output.results,
         status=rules.solve_model.output.status,
+    output:
+        overview=report(
+            "results/{scenario}/report/overview.html",
+            caption="../workflow/report/overview.rst",
+            category="{scenario}",
+            subcategory="1 overview",
+            labels={"page": "overview: description, solve status, tables"},
+        ),
+    log:
+        "logs/{scenario}/overview.log",
+    benchmark:
+        "benchmarks/{scenario}/overview.tsv"
+    localrule: True
+    conda:
+        "../envs/environment.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 2000 * attempt,
+        runtime=lambda wc, attempt: 10 * attempt,
+    params:
+        scenario="{scenario}",
+        description=scenario_description,
+        code=code_hash("scripts/overview.py"),
+    script:
+        "../scripts/overview.py"
+
+
+rule dump_provenance:
+    # The record postprocess wrote into results.nc, as YAML: after a successful solve only (a
+    # failed scenario must not leave a record that looks complete), and the same in both files.
+    input:
+        results=rules.postprocess.output.results,
     output:
         provenance="results/{scenario}/provenance/config.yaml",
     log:
@@ -145,9 +173,7 @@ rule dump_provenance:
         mem_mb=500,
         runtime=5,
     params:
-        scenario="{scenario}",
-        config=from_scenario(),
-        code=ESMFLOW_CODE_HASH,
+        code=code_hash("scripts/dump_provenance.py"),
     script:
         "../scripts/dump_provenance.py"
 
@@ -172,6 +198,8 @@ rule compare_scenarios:
         ),
     log:
         "logs/compare_scenarios.log",
+    benchmark:
+        "benchmarks/compare_scenarios.tsv"
     localrule: True
     conda:
         "../envs/environment.yaml"
@@ -181,6 +209,6 @@ rule compare_scenarios:
         runtime=lambda wc, attempt: 10 * attempt,
     params:
         scenarios=selected_scenarios(),
-        code=ESMFLOW_CODE_HASH,
+        code=code_hash("scripts/postprocess_compare.py"),
     script:
         "../scripts/postprocess_compare.py"

@@ -4,6 +4,7 @@ The warnings of every step so far travel on in the program file (attribute `warn
 `esmflow` group), where the solve collects them.
 """
 
+import json
 import logging
 
 import xarray as xr
@@ -28,6 +29,23 @@ def build(inputs: xr.Dataset) -> Program:
     return build_for_mode(inputs, MathDefinition.from_inputs(inputs), options, mode)
 
 
+def program_size(program: Program) -> dict[str, int]:
+    """Variables, constraints and constraint-matrix nonzeros: what the solve's memory scales with.
+
+    Stored in the program file (attribute `program_size` of its `esmflow` group), where
+    `rules/common.smk` reads it to ask the cluster for the solve's memory.
+    """
+    nonzeros = 0
+    for constraint in program.model.constraints.data.values():
+        # a term counts where both its row and its variable exist (-1 marks a masked entry)
+        nonzeros += int(((constraint.vars != -1) & (constraint.labels != -1)).sum())
+    return {
+        "variables": int(program.model.nvars),
+        "constraints": int(program.model.ncons),
+        "nonzeros": nonzeros,
+    }
+
+
 def main(job) -> None:
     configure_logging(job)
     with xr.open_dataset(job.input.inputs) as stored:
@@ -39,10 +57,13 @@ def main(job) -> None:
         program.to_netcdf(temporary)
         records = stage_warnings.encoded([*earlier, *found])
         set_netcdf_attribute(temporary, stage_warnings.WARNINGS_ATTR, records, PROGRAM_GROUP)
+        size = program_size(program)
+        set_netcdf_attribute(temporary, "program_size", json.dumps(size), PROGRAM_GROUP)
     logger.info(
-        "built %d variables and %d constraints (%d components)",
-        program.model.nvars,
-        program.model.ncons,
+        "built %d variables, %d constraints, %d nonzeros (%d components)",
+        size["variables"],
+        size["constraints"],
+        size["nonzeros"],
         len(program.components),
     )
 

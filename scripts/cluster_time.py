@@ -8,8 +8,6 @@ from _job import configure_logging, get_job, stage
 from esmflow import stage_warnings
 from esmflow.io.results_file import write_netcdf
 from esmflow.options import ClusteringOptions
-from esmflow.postprocess.full_year import plot_duration_curves
-from esmflow.postprocess.plots import save_figure
 from esmflow.preprocess.clustering import cluster_time
 
 logger = logging.getLogger(__name__)
@@ -24,7 +22,6 @@ def main(job) -> None:
         inputs = cluster_time(original, options)
     inputs.attrs = stage_warnings.with_records(inputs.attrs, found)
     write_netcdf(inputs, job.output.inputs)
-    save_figure(plot_duration_curves(original, inputs), job.output.duration_curves)
     logger.info(
         "%d time steps (%d before), %d representative periods",
         inputs.sizes["timesteps"],

@@ -1,27 +1,25 @@
-"""Record what a scenario's results came from: config, code hash, git commit, package versions.
+"""Copy a scenario's provenance record from results.nc to `provenance/config.yaml` (readable).
 
-Runs only after the solve succeeded (its input is `solve_status.yaml`), whose outcome it records.
+Runs after `postprocess`, which wrote the record (config, code hashes, model file hashes, git
+commit, package versions, the solve's termination and objective) into results.nc: both files
+hold the same record, and a scenario whose solve failed has neither.
 """
 
 import logging
-from pathlib import Path
 
-import yaml
+import xarray as xr
 from _job import configure_logging, get_job
 
 from esmflow.io.results_file import write_yaml
-from esmflow.postprocess.provenance import provenance_record
+from esmflow.postprocess.provenance import stored_record
 
 logger = logging.getLogger(__name__)
 
 
 def main(job) -> None:
     configure_logging(job)
-    status_file = job.input.get("status") if hasattr(job.input, "get") else None
-    status = yaml.safe_load(Path(status_file).read_text()) if status_file else None
-    record = provenance_record(
-        job.params.scenario, dict(job.params.config), job.params.code, solve_status=status
-    )
+    with xr.open_dataset(job.input.results) as results:
+        record = stored_record(results.attrs)
     write_yaml(record, job.output.provenance)
     logger.info("git %s, esmflow code %s", record["git"]["commit"], record["esmflow_code_hash"])
 

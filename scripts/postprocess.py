@@ -1,9 +1,13 @@
 """Write a scenario's results: results.nc (inputs + results + provenance), summary CSVs, plots.
 
+The provenance record (`esmflow.postprocess.provenance`) goes into results.nc whole;
+`dump_provenance` copies it to `provenance/config.yaml`. The overview page is `overview`'s.
+
 Time series (plots, `results_full_year.nc`, storage levels) cover every original timestep, also
 when time was clustered into representative periods. `plots/explore.html` is the interactive page.
 """
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -12,14 +16,14 @@ import xarray as xr
 import yaml
 from _job import configure_logging, get_job
 
+import esmflow
 from esmflow import stage_warnings
 from esmflow.backends.result import SolveResult
 from esmflow.io.results_file import write_csv, write_netcdf
 from esmflow.postprocess import plots, summaries
 from esmflow.postprocess.explore import write_explorer
 from esmflow.postprocess.full_year import full_year, storage_level_table
-from esmflow.postprocess.overview import overview_html, write_page
-from esmflow.postprocess.provenance import provenance_attrs
+from esmflow.postprocess.provenance import code_hash, provenance_attrs, provenance_record
 from esmflow.postprocess.results import make_results
 from esmflow.postprocess.spores_plot import plot_spores_capacities
 
@@ -48,7 +52,15 @@ def main(job) -> None:
         xr.open_dataset(job.input.solution) as solution,
     ):
         results = make_results(inputs.load(), stored_solve_result(solution.load(), status))
-    results.attrs.update(provenance_attrs(job.params.scenario, job.params.config, job.params.code))
+    record = provenance_record(
+        job.params.scenario,
+        job.params.config,
+        code_hash(Path(esmflow.__file__).parent),  # all of esmflow, as it ran
+        solve_status=status,
+        model_files=json.loads(results.attrs.get("model_files") or "{}"),
+        rule_code=job.params.rule_code,
+    )
+    results.attrs.update(provenance_attrs(job.params.scenario, {}, "", record=record))
     results.attrs[stage_warnings.WARNINGS_ATTR] = stage_warnings.encoded(
         status.get("warnings") or []
     )
@@ -61,9 +73,6 @@ def main(job) -> None:
     tables = {name: make_table(results) for name, make_table in summaries.TABLES.items()}
     for name, table in tables.items():
         write_csv(table, getattr(job.output, name), index=False)
-    description = str(job.params.config.get("description") or "")
-    page = overview_html(job.params.scenario, description, status, results, tables)
-    write_page(page, job.output.overview)
     over_horizon = full_year(results)
     write_netcdf(over_horizon, job.output.full_year)
     write_csv(storage_level_table(over_horizon), job.output.storage_levels, index=False)

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import _job
 import pytest
+import xarray as xr
 import yaml
 from math_models import demand, model_definition, per_cost, supply, write_model
 
 from esmflow.errors import ModelError
+from esmflow.postprocess.provenance import provenance_attrs, provenance_record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,17 +90,23 @@ def test_logging_goes_to_the_log_file_with_warnings(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_rule_script_runs_from_the_shell(tmp_path: Path) -> None:
+    # dump_provenance copies the record postprocess put into results.nc
+    record = provenance_record("base", {"model": "m.yaml"}, "abc", folder=tmp_path)
+    results = xr.Dataset(attrs=provenance_attrs("base", {}, "", record=record))
+    results.to_netcdf(tmp_path / "results.nc")
     out = tmp_path / "provenance" / "config.yaml"
     done = subprocess.run(
         [
             sys.executable,
             str(ROOT / "scripts" / "dump_provenance.py"),
+            "--input",
+            f"results={tmp_path / 'results.nc'}",
             "--output",
             f"provenance={out}",
             "--log",
             str(tmp_path / "p.log"),
             "--params",
-            '{"scenario": "base", "config": {"model": "m.yaml"}, "code": "abc"}',
+            '{"code": "abc"}',
         ],
         capture_output=True,
         text=True,
@@ -107,9 +115,10 @@ def test_a_rule_script_runs_from_the_shell(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    record = yaml.safe_load(out.read_text())
-    assert record["scenario"] == "base" and record["esmflow_code_hash"] == "abc"
-    assert "git" in record and "versions" in record
+    written = yaml.safe_load(out.read_text())
+    assert written == record
+    assert written["scenario"] == "base" and written["esmflow_code_hash"] == "abc"
+    assert "git" in written and "versions" in written
 
 
 @pytest.fixture
@@ -157,7 +166,7 @@ def run_model_steps(tmp_path: Path, definition: dict, solver_options: dict) -> P
             "cluster_time",
             *("--input", f"inputs={out}/inputs_with_distances.nc"),
             *("--output", f"inputs={out}/model_inputs.nc"),
-            *(f"duration_curves={out}/plots/clustering.png", "--log", f"{logs}/cluster_time.log"),
+            *("--log", f"{logs}/cluster_time.log"),
             *("--params", json.dumps({"clustering": None})),
         )
     )

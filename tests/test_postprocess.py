@@ -10,8 +10,14 @@ import xarray as xr
 import yaml
 
 from esmflow.backends.result import SolveResult
+from esmflow.io.results_file import write_yaml
 from esmflow.postprocess import capacity, plots, summaries
-from esmflow.postprocess.provenance import git_state, provenance_attrs, provenance_record
+from esmflow.postprocess.provenance import (
+    git_state,
+    provenance_attrs,
+    provenance_record,
+    stored_record,
+)
 from esmflow.postprocess.results import make_results, zero_threshold
 
 
@@ -130,6 +136,35 @@ def test_provenance_record_and_attrs(tmp_path: Path) -> None:
     attrs = provenance_attrs("base", config, "abc123", folder=tmp_path)
     assert all(isinstance(value, str) for value in attrs.values())
     assert yaml.safe_load(attrs["workflow_config"]) == config
+
+
+def test_results_file_and_yaml_hold_the_same_record(tmp_path: Path) -> None:
+    # the record with what the YAML used to lack: model file hashes, termination, objective
+    status = {"termination": "optimal", "objective": 150.93498019705828, "warnings": [{"m": 1}]}
+    record = provenance_record(
+        "base",
+        {"model": "m.yaml"},
+        "abc123",
+        folder=tmp_path,
+        solve_status=status,
+        model_files={"/models/m.yaml": "ab" * 32},
+        rule_code={"build_model": "0123", "solve_model": "4567"},
+    )
+    attrs = provenance_attrs("base", {}, "", record=record)
+    xr.Dataset(attrs=attrs).to_netcdf(tmp_path / "results.nc")
+    with xr.open_dataset(tmp_path / "results.nc") as results:
+        stored = stored_record(results.attrs)
+    write_yaml(stored, tmp_path / "config.yaml")
+    assert yaml.safe_load((tmp_path / "config.yaml").read_text()) == stored == record
+    assert stored["solve"] == {
+        "termination": "optimal",
+        "objective": 150.93498019705828,
+        "warnings": 1,
+    }
+    assert stored["model_files"] == {"/models/m.yaml": "ab" * 32}
+    assert stored["rule_code_hashes"]["solve_model"] == "4567"
+    # the quick-read attributes repeat the record
+    assert attrs["esmflow_code_hash"] == "abc123" and attrs["created_utc"] == record["created_utc"]
 
 
 def test_git_state_of_this_checkout() -> None:

@@ -5,7 +5,7 @@ Every run happens in a private copy of the repo (`repo_copy`), never in the deve
 
 from __future__ import annotations
 
-import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -15,14 +15,15 @@ import pytest
 import xarray as xr
 import yaml
 
-from esmflow.postprocess.provenance import code_hash
+from esmflow.code_hash import script_code_hash
+from esmflow.postprocess.provenance import code_hash, stored_record
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--configfile", "tests/config.tiny.yaml"]
 
 # What a finished scenario leaves in results/{scenario}/.
+# (`inputs.nc` is a temp() file: deleted once compute_distances has read it)
 OUTPUTS = [
-    "inputs.nc",
     "inputs_with_distances.nc",
     "distances.csv",
     "model_inputs.nc",
@@ -53,7 +54,9 @@ OUTPUTS = [
 pytestmark = pytest.mark.slow
 
 
-def snakemake(folder: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def snakemake(
+    folder: Path, *args: str, timeout: float = 600, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run the pinned Snakemake in `folder`; output captured for the assertion message."""
     return subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
@@ -62,11 +65,73 @@ def snakemake(folder: Path, *args: str, timeout: float = 600) -> subprocess.Comp
         text=True,
         timeout=timeout,
         check=False,
+        env=env,
     )
 
 
 def report(done: subprocess.CompletedProcess) -> str:
     return f"exit {done.returncode}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-6000:]}"
+
+
+# Each kind of change → the rules a dry run then plans (after a complete run of the tiny model).
+# Edits to esmflow change the code hash of the rules whose scripts import the edited module
+# (esmflow/code_hash.py); everything downstream follows. `all` is the target rule.
+AFTER_SOLVE = {"solve_model", "postprocess", "overview", "dump_provenance", "compare_scenarios"}
+AFTER_BUILD = {"build_model", *AFTER_SOLVE}
+EVERYTHING = {
+    "prepare_inputs",
+    "compute_distances",
+    "cluster_time",
+    "plot_clustering",
+    *AFTER_BUILD,
+}
+RERUNS = {
+    # the math: read by prepare_inputs (it resolves which math applies) and by the engine
+    "esmflow/math/base.yaml": EVERYTHING | {"all"},
+    # the engine: imported by the preprocessing too (checks of switches against the math)
+    "esmflow/math/engine/build.py": EVERYTHING | {"all"},
+    # the solver interface: build imports it through the modes (esmflow.modes.run)
+    "esmflow/backends/highs.py": AFTER_BUILD | {"all"},
+    "solver option": AFTER_SOLVE | {"all"},
+    # plotting: only the postprocessing (and what reads results.nc)
+    "esmflow/postprocess/dispatch.py": {
+        "postprocess",
+        "overview",
+        "dump_provenance",
+        "compare_scenarios",
+        "all",
+    },
+    "esmflow/postprocess/overview.py": {"overview", "compare_scenarios", "all"},
+    "description": {"overview", "all"},
+}
+
+
+def planned_after(repo: Path, change: str) -> set[str]:
+    """The rules a dry run plans after `change` (a file of the repo edited, or a config change).
+
+    The edit is undone afterwards: the same content gives the same code hash again.
+    """
+    configs = ["--configfile", "tests/config.tiny.yaml"]
+    edited = repo / change
+    original = edited.read_text() if edited.is_file() else None
+    if original is not None:
+        edited.write_text(original + "\n# an edit\n")
+    elif change == "solver option":
+        (repo / "change.yaml").write_text(
+            "scenarios: {tiny: {solver: {options: {time_limit: 60}}}}"
+        )
+        configs.append("change.yaml")
+    elif change == "description":
+        (repo / "change.yaml").write_text("scenarios: {tiny: {description: Another text.}}")
+        configs.append("change.yaml")
+    try:
+        done = snakemake(repo, "-n", *configs)
+    finally:
+        if original is not None:
+            edited.write_text(original)
+    assert done.returncode == 0, report(done)
+    # the job table lists every planned job, those of group jobs included
+    return set(re.findall(r"^(\w+) +\d+$", done.stdout, flags=re.MULTILINE)) - {"total"}
 
 
 def test_dry_run_plans_every_step(repo_copy: Path) -> None:
@@ -90,13 +155,23 @@ def test_default_config_dry_run(repo_copy: Path) -> None:
 
 
 def test_slurm_profile_parses(repo_copy: Path) -> None:
-    # Without the SLURM executor plugin (only installed on clusters) the profile's other settings
-    # are still checked: the command line's `--executor local` replaces just that one key.
-    has_plugin = importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None
-    executor = [] if has_plugin else ["--executor", "local"]
-    done = snakemake(repo_copy, "-n", "--workflow-profile", "profiles/slurm", *executor, *TINY)
+    # the pinned SLURM executor plugin makes the profile's dry run work anywhere, with or without
+    # SLURM_ACCOUNT (unset: no account, the plugin guesses one; set: passed on)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")}
+    done = snakemake(repo_copy, "-n", "--workflow-profile", "profiles/slurm", *TINY, env=env)
     assert done.returncode == 0, report(done)
-    assert "slurm_partition=standard" in done.stdout
+    assert "slurm_account=," in done.stdout and "slurm_partition=," in done.stdout
+    # every job but the local ones asks for memory and time; the solve's memory waits for the
+    # built program (<TBD> in a dry run)
+    jobs = re.findall(r"^(?:local)?rule (\w+):.*?resources: ([^\n]*)", done.stdout, re.M | re.S)
+    assert {rule for rule, _ in jobs} >= {"build_model", "solve_model", "postprocess"}
+    resources = dict(jobs)
+    assert "mem_mb=<TBD>" in resources["solve_model"] and "runtime=120" in resources["solve_model"]
+    assert "mem_mb=4000" in resources["postprocess"]
+    env["SLURM_ACCOUNT"], env["SLURM_SOLVE_PARTITION"] = "abc", "bigmem"
+    done = snakemake(repo_copy, "-n", "--workflow-profile", "profiles/slurm", *TINY, env=env)
+    assert done.returncode == 0, report(done)
+    assert "slurm_account=abc" in done.stdout and "slurm_partition=bigmem" in done.stdout
 
 
 def test_lint_and_format() -> None:
@@ -146,6 +221,18 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
         ):
             assert attr in results.attrs, attr
         assert "model.yaml" in results.attrs["model_files"]
+        record = stored_record(results.attrs)
+    # results.nc and provenance/config.yaml: the same record, with the model files' hashes,
+    # the solve's outcome and the code hash of each step
+    assert yaml.safe_load((folder / "provenance" / "config.yaml").read_text()) == record
+    assert record["solve"]["termination"] == "optimal"
+    assert record["solve"]["objective"] == status["objective"]
+    assert any(path.endswith("tiny/model.yaml") for path in record["model_files"])
+    assert record["rule_code_hashes"]["solve_model"] == script_code_hash(
+        repo_copy / "scripts" / "solve_model.py", repo_copy / "esmflow"
+    )
+    assert "description" not in record["config"]  # the overview page's, not the results'
+    with xr.open_dataset(folder / "results.nc") as results:
         # the rules' code hash (rules/common.smk) is the library's
         assert results.attrs["esmflow_code_hash"] == code_hash(repo_copy / "esmflow")
 
@@ -166,20 +253,9 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
     assert built.returncode == 0, report(built)
     assert (repo_copy / "results" / "report.html").stat().st_size > 10_000
 
-    # a new solver option re-runs the solve and what follows it, nothing before it
-    (repo_copy / "solver.yaml").write_text(
-        "scenarios: {tiny: {solver: {options: {time_limit: 60}}}}"
-    )
-    changed = snakemake(repo_copy, "-n", "--configfile", "tests/config.tiny.yaml", "solver.yaml")
-    assert changed.returncode == 0, report(changed)
-    planned = set(re.findall(r"^(?:local)?rule (\w+):", changed.stdout, flags=re.MULTILINE))
-    assert planned == {
-        "solve_model",
-        "postprocess",
-        "dump_provenance",
-        "compare_scenarios",
-        "all",
-    }, report(changed)
+    # what re-runs after each kind of change (the README's table): the dry run's job table
+    for change, expected in RERUNS.items():
+        assert planned_after(repo_copy, change) == expected, change
 
     # a warning (here an option HiGHS does not know) is listed in solve_status.yaml, in
     # results.nc and printed at the end of the run
@@ -240,9 +316,11 @@ def test_a_clustered_scenario_runs_end_to_end(repo_copy: Path) -> None:
     planned = set(re.findall(r"^(\w+) +\d+$", changed.stdout, flags=re.MULTILINE)) - {"total"}
     assert planned == {
         "cluster_time",
+        "plot_clustering",
         "build_model",
         "solve_model",
         "postprocess",
+        "overview",
         "dump_provenance",
         "compare_scenarios",
         "all",

@@ -18,7 +18,7 @@ from esmflow.postprocess.dispatch import plot_dispatch, plot_duration_curves, pl
 from esmflow.postprocess.figure_style import save_figure
 from esmflow.postprocess.full_year import full_year
 from esmflow.postprocess.network_map import plot_map
-from esmflow.postprocess.prices import plot_prices
+from esmflow.postprocess.price_plot import plot_prices
 
 # file stem (`plots/<stem>.png`) → the function that draws it
 FIGURES: dict[str, Callable[[xr.Dataset], Figure]] = {

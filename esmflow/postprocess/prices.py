@@ -1,4 +1,4 @@
-"""Marginal prices from the duals of the node balance, labels for every shadow price, price plot.
+"""Marginal prices from the duals of the node balance, labels for every shadow price.
 
 `shadow_price_system_balance` is the dual the solve stored (`esmflow.backends.duals`): the
 change of the objective per extra unit of a carrier at a node in one *modelled* timestep. With
@@ -9,11 +9,9 @@ unit of energy is the dual divided by the weight; without clustering the two are
 from __future__ import annotations
 
 import xarray as xr
-from matplotlib.figure import Figure
 
 from esmflow.backends.duals import BALANCE, PREFIX
-from esmflow.postprocess.figure_style import format_time_axis, panels, say_nothing, title
-from esmflow.postprocess.units import ModelUnits, axis_label
+from esmflow.postprocess.units import ModelUnits
 
 
 def objective_cost_unit(results: xr.Dataset, units: ModelUnits) -> str:
@@ -55,35 +53,3 @@ def add_prices(results: xr.Dataset) -> xr.Dataset:
             unit=f"{cost}/{units.energy}",
         )
     return described
-
-
-def plot_prices(results: xr.Dataset) -> Figure:
-    """Marginal price over time: one panel per carrier, one line per node."""
-    price = results["price"] if "price" in results else None
-    carriers = (
-        []
-        if price is None
-        else [
-            str(c) for c in price["carriers"].values if bool(price.sel(carriers=c).notnull().any())
-        ]
-    )
-    figure, all_axes = panels(len(carriers), height=2.6)
-    for axes, carrier in zip(all_axes, carriers, strict=False):
-        at_nodes = price.sel(carriers=carrier).dropna("nodes", how="all")
-        for node in [str(n) for n in at_nodes["nodes"].values]:
-            axes.step(
-                at_nodes["timesteps"].values,
-                at_nodes.sel(nodes=node).values,
-                where="post",
-                label=node,
-                linewidth=1,
-            )
-        axes.set_title(f"{carrier}", fontsize="medium", loc="left")
-        axes.set_ylabel(axis_label("marginal price", price.attrs.get("unit", "cost/energy")))
-        axes.legend(loc="upper right", fontsize="small", title="node")
-    if not carriers:
-        say_nothing(all_axes[0], "no prices: the solve kept no duals of system_balance")
-    else:
-        format_time_axis(all_axes[-1])
-    title(figure, "Marginal prices (duals of each node's carrier balance)")
-    return figure

@@ -8,7 +8,6 @@ uninstalled package gives "unknown", never a failed run.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import platform
 import subprocess
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from esmflow.code_hash import package_code_hash
 
 # The packages whose versions can change a result (numbers, files or solver behaviour).
 PACKAGES = (
@@ -40,20 +41,12 @@ PACKAGES = (
 
 
 def code_hash(package: str | Path) -> str:
-    """sha256 (16 hex digits) over a package's Python and YAML sources, math files included.
+    """sha256 (16 hex digits) over all of a package's Python and YAML sources, math included.
 
-    `rules/common.smk` computes the same hash (it cannot import esmflow cheaply at parse time);
-    the end-to-end test checks that both agree.
+    The whole package; each rule's params hold the hash of only the code it runs
+    (`esmflow.code_hash.script_code_hash`, called by `rules/common.smk`).
     """
-    package = Path(package)
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".yaml", ".yml") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
-    return digest.hexdigest()[:16]
+    return package_code_hash(package)
 
 
 def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
@@ -106,11 +99,15 @@ def provenance_record(
     code_hash: str,
     folder: str | Path = ".",
     solve_status: Mapping[str, Any] | None = None,
+    model_files: Mapping[str, str] | None = None,
+    rule_code: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The readable provenance of one scenario run (written to `provenance/config.yaml`).
+    """The provenance of one scenario run: written to `provenance/config.yaml` and `results.nc`.
 
     With the solve's status (`solve_status.yaml`) it also records the outcome the record belongs
-    to: termination, objective, solver, and how many warnings the run raised.
+    to: termination, objective, solver, and how many warnings the run raised; with the inputs'
+    `model_files` the sha256 of every model file read; with `rule_code` the code hash of each
+    step that made the results (`rules/common.smk`'s `code_hash`).
     """
     record: dict[str, Any] = {
         "scenario": scenario,
@@ -121,6 +118,10 @@ def provenance_record(
         "platform": platform.platform(),
         "created_utc": utc_now(),
     }
+    if rule_code is not None:
+        record["rule_code_hashes"] = dict(rule_code)
+    if model_files is not None:
+        record["model_files"] = dict(model_files)
     if solve_status is not None:
         record["solve"] = {
             key: solve_status[key]
@@ -131,21 +132,37 @@ def provenance_record(
     return record
 
 
-def provenance_attrs(
-    scenario: str, scenario_config: Mapping[str, Any], code_hash: str, folder: str | Path = "."
-) -> dict[str, str]:
-    """The same record as netCDF attributes (strings, so they round-trip in any netCDF reader).
+PROVENANCE_ATTR = "provenance"  # results.nc: the whole record as JSON, as in provenance/config.yaml
 
+
+def provenance_attrs(
+    scenario: str,
+    scenario_config: Mapping[str, Any],
+    code_hash: str,
+    folder: str | Path = ".",
+    record: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """A provenance record as netCDF attributes (strings, so they round-trip in any netCDF reader).
+
+    `provenance` holds the whole record as JSON (the workflow writes the same record to
+    `provenance/config.yaml`); the other attributes repeat its main entries for quick reading.
     The model's resolved config (`config`) and input file hashes (`model_files`) are already
     attributes of the inputs and stay as they are.
     """
-    git = git_state(folder)
+    if record is None:
+        record = provenance_record(scenario, scenario_config, code_hash, folder)
     return {
-        "scenario": scenario,
-        "workflow_config": yaml.safe_dump(dict(scenario_config), sort_keys=False),
-        "esmflow_code_hash": code_hash,
-        "git_commit": str(git["commit"]),
-        "git_dirty": str(git["dirty"]),
-        "package_versions": json.dumps(package_versions()),
-        "created_utc": utc_now(),
+        "scenario": record["scenario"],
+        "workflow_config": yaml.safe_dump(record["config"], sort_keys=False),
+        "esmflow_code_hash": record["esmflow_code_hash"],
+        "git_commit": str(record["git"]["commit"]),
+        "git_dirty": str(record["git"]["dirty"]),
+        "package_versions": json.dumps(record["versions"]),
+        "created_utc": record["created_utc"],
+        PROVENANCE_ATTR: json.dumps(record),
     }
+
+
+def stored_record(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance record `provenance_attrs` put into a results file's attributes."""
+    return json.loads(attrs[PROVENANCE_ATTR])
