@@ -35,9 +35,15 @@ def _modules(package: Path) -> dict[str, Path]:
     return modules
 
 
-@cache
 def _names(path: Path) -> frozenset[str]:
     """Every module name `path` may import: import statements anywhere, and module-name strings."""
+    stat = path.stat()
+    return _names_of(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _names_of(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    # cached per file version: each file parsed once per snakemake call, however many rules
     tree = ast.parse(path.read_bytes(), filename=str(path))
     # A module-level `__getattr__` (PEP 562) imports only when its attribute is used: esmflow's
     # `esmflow.Model`, which no rule script uses; walking it would make every rule run everything.
@@ -100,9 +106,14 @@ def files_hash(files: Iterable[Path], root: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
-@cache
 def _content_digest(path: Path) -> bytes:
-    # each file read once per process, however many rules run it
+    stat = path.stat()
+    return _digest_of(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _digest_of(path: Path, mtime_ns: int, size: int) -> bytes:
+    # cached per file version: each file read once per snakemake call, however many rules
     return hashlib.sha256(path.read_bytes()).digest()
 
 

@@ -35,14 +35,11 @@ def program_size(program: Program) -> dict[str, int]:
     Stored in the program file (attribute `program_size` of its `esmflow` group), where
     `rules/common.smk` reads it to ask the cluster for the solve's memory.
     """
-    nonzeros = 0
-    for constraint in program.model.constraints.data.values():
-        # a term counts where both its row and its variable exist (-1 marks a masked entry)
-        nonzeros += int(((constraint.vars != -1) & (constraint.labels != -1)).sum())
+    matrix = program.model.matrices.A  # the constraint matrix the solver is given
     return {
         "variables": int(program.model.nvars),
         "constraints": int(program.model.ncons),
-        "nonzeros": nonzeros,
+        "nonzeros": 0 if matrix is None else int(matrix.nnz),
     }
 
 

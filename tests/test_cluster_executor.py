@@ -10,14 +10,16 @@ must report it failed and Snakemake retry it (`retries: 1`) to a successful end.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
-import shutil
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import netCDF4
 import pytest
 import yaml
 
@@ -39,7 +41,8 @@ SCENARIOS = {
     },
 }
 TARGETS = [f"results/{name}/solve_status.yaml" for name in SCENARIOS]
-KILLED = "tiny_dear_gas"  # the scenario whose first solve attempt is killed
+KILLED = "tiny_dear_gas"
+ROOT = Path(__file__).resolve().parents[1]  # the scenario whose first solve attempt is killed
 
 
 def snakemake(folder: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -54,8 +57,86 @@ def snakemake(folder: Path, *args: str, env: dict | None = None) -> subprocess.C
     )
 
 
+def local_objective(folder: Path, name: str) -> float:
+    """The scenario's objective from its model steps run here, one after the other, through the
+    rule scripts' `main` with the params the rules give them (no Snakemake, no second process)."""
+    import build_model
+    import cluster_time
+    import compute_distances
+    import prepare_inputs
+    import solve_model
+    from _job import parse_job
+
+    scenario = SCENARIOS[name]
+    out, logs = folder / "results" / name, folder / "logs" / name
+
+    def job(rule: str, *args: str):
+        return parse_job([*args, "--wildcards", f"scenario={name}"], rule=rule)
+
+    params = {
+        "model": str(ROOT / scenario["model"]),
+        "overrides": [],
+        "set": scenario.get("set", {}),
+    }
+    prepare_inputs.main(
+        job(
+            "prepare_inputs",
+            *("--output", f"inputs={out}/inputs.nc", "--log", f"{logs}/prepare_inputs.log"),
+            *("--params", json.dumps(params)),
+        )
+    )
+    compute_distances.main(
+        job(
+            "compute_distances",
+            *("--input", f"inputs={out}/inputs.nc", "--output"),
+            *(f"inputs={out}/inputs_with_distances.nc", f"distances={out}/distances.csv"),
+            *("--log", f"{logs}/compute_distances.log"),
+        )
+    )
+    cluster_time.main(
+        job(
+            "cluster_time",
+            *("--input", f"inputs={out}/inputs_with_distances.nc"),
+            *("--output", f"inputs={out}/model_inputs.nc", "--log", f"{logs}/cluster_time.log"),
+            *("--params", json.dumps({"clustering": None})),
+        )
+    )
+    build_model.main(
+        job(
+            "build_model",
+            *("--input", f"inputs={out}/model_inputs.nc", "--output", f"program={out}/model.nc"),
+            *("--log", f"{logs}/build_model.log"),
+        )
+    )
+    solver = {"name": "highs", "options": {}, **scenario["solver"]}
+    solve_model.main(
+        job(
+            "solve_model",
+            *("--input", f"program={out}/model.nc", f"inputs={out}/model_inputs.nc"),
+            *("--output", f"solution={out}/solution.nc", f"status={out}/solve_status.yaml"),
+            *("--log", f"python={logs}/solve_model.log", f"solver={logs}/solve_model_solver.log"),
+            *("--params", json.dumps({"solver": solver, "backend": None})),
+        )
+    )
+    return yaml.safe_load((out / "solve_status.yaml").read_text())["objective"]
+
+
+@pytest.fixture
+def restore_logging():
+    """Rule scripts configure logging for their process; put the test process back after."""
+    yield
+    sys.excepthook = sys.__excepthook__
+    logging.captureWarnings(False)
+    logging.basicConfig(force=True, handlers=[logging.NullHandler()])
+
+
 def report(done: subprocess.CompletedProcess) -> str:
     return f"exit {done.returncode}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-8000:]}"
+
+
+def program_nonzeros(path: Path) -> int:
+    with netCDF4.Dataset(path) as stored:
+        return json.loads(stored.groups["esmflow"].getncattr("program_size"))["nonzeros"]
 
 
 def objectives(folder: Path) -> dict[str, float]:
@@ -67,15 +148,28 @@ def objectives(folder: Path) -> dict[str, float]:
     }
 
 
+def properties(job: Path) -> dict:
+    """What Snakemake wrote into the job script: rule, wildcards, resources, …"""
+    first_lines = (job / "jobscript.sh").read_text().splitlines()[:3]
+    line = next(line for line in first_lines if line.startswith("# properties = "))
+    return json.loads(line.removeprefix("# properties = "))
+
+
+def is_solve_of(job: Path, scenario: str) -> bool:
+    job_properties = properties(job)
+    return (
+        job_properties.get("rule") == "solve_model"
+        and job_properties["wildcards"]["scenario"] == scenario
+    )
+
+
 def kill_first_solve(queue: Path, stop: threading.Event, killed: list[str]) -> None:
     """Watch the queue; cancel the first solve_model job of KILLED as soon as it has started."""
-    cancel = Path(__file__).resolve().parents[1] / "profiles/cluster-generic-local/cancel.sh"
+    cancel = ROOT / "profiles" / "cluster-generic-local" / "cancel.sh"
     while not stop.is_set():
         for job in sorted(queue.glob("*")) if queue.is_dir() else []:
-            script = job / "jobscript.sh"
-            if (job / "pid").is_file() and script.is_file():
-                text = script.read_text()
-                if "solve_model" in text and f"scenario={KILLED}" in text:
+            if (job / "pid").is_file() and (job / "jobscript.sh").is_file():
+                if is_solve_of(job, KILLED):
                     env = {**os.environ, "ESMFLOW_QUEUE": str(queue)}
                     subprocess.run([str(cancel), job.name], env=env, check=True)
                     killed.append(job.name)
@@ -83,14 +177,12 @@ def kill_first_solve(queue: Path, stop: threading.Event, killed: list[str]) -> N
         time.sleep(0.05)
 
 
-def test_three_scenarios_through_the_cluster_generic_executor(repo_copy: Path, tmp_path: Path):
+def test_three_scenarios_through_the_cluster_generic_executor(
+    repo_copy: Path, tmp_path: Path, restore_logging
+) -> None:
     (repo_copy / "three.yaml").write_text(
         yaml.safe_dump({"run": {"scenarios": list(SCENARIOS)}, "scenarios": SCENARIOS})
     )
-    local = tmp_path / "local"
-    shutil.copytree(repo_copy, local, symlinks=True)
-    done = snakemake(local, "--cores", "2")
-    assert done.returncode == 0, report(done)
 
     queue = tmp_path / "queue"
     env = {**os.environ, "ESMFLOW_QUEUE": str(queue)}
@@ -118,23 +210,29 @@ def test_three_scenarios_through_the_cluster_generic_executor(repo_copy: Path, t
     first = jobs[killed[0]]
     assert not (first / "exit_code").exists()
     assert (first / "state").read_text().strip() == "failed"
-    retries = [
-        job
-        for job in jobs.values()
-        if job != first
-        and "solve_model" in (job / "jobscript.sh").read_text()
-        and f"scenario={KILLED}" in (job / "jobscript.sh").read_text()
-    ]
+    retries = [job for job in jobs.values() if job != first and is_solve_of(job, KILLED)]
     assert len(retries) == 1, retries
     assert (retries[0] / "state").read_text().strip() == "success"
     assert (retries[0] / "exit_code").read_text().strip() == "0"
     assert "--attempt 2" in (retries[0] / "jobscript.sh").read_text()
+
+    # the solve's memory: 1000 MB + 0.0005 MB per nonzero of the built program
+    # (rules/common.smk), times the attempt: the retry asked for twice as much
+    for name in SCENARIOS:
+        nonzeros = program_nonzeros(repo_copy / "results" / name / "model.nc")
+        assert nonzeros > 0
+        for job in jobs.values():
+            if is_solve_of(job, name):
+                attempt = 2 if job in retries else 1
+                expected = int((1000 + 0.0005 * nonzeros) * attempt)
+                assert properties(job)["resources"]["mem_mb"] == expected, (name, attempt)
     # every other job ended well
     others = [job for job in jobs.values() if job != first]
     assert all((job / "state").read_text().strip() == "success" for job in others)
 
-    # collected results: what a local run gives
-    assert objectives(repo_copy) == pytest.approx(objectives(local), rel=1e-9)
+    # collected results: what a local run of the same steps gives
+    local = {name: local_objective(tmp_path / "local", name) for name in SCENARIOS}
+    assert objectives(repo_copy) == pytest.approx(local, rel=1e-9)
     assert objectives(repo_copy)["tiny"] == pytest.approx(150.93498019705828, rel=1e-6)
     assert objectives(repo_copy)["tiny_no_presolve"] == pytest.approx(150.93498019705828, rel=1e-6)
     # dearer fuel cannot make the optimum cheaper

@@ -101,6 +101,9 @@ RERUNS = {
         "compare_scenarios",
         "all",
     },
+    # the figures' style: the clustering's figure too
+    "esmflow/postprocess/figure_style.py": {"plot_clustering", *AFTER_SOLVE, "all"}
+    - {"solve_model"},
     "esmflow/postprocess/overview.py": {"overview", "compare_scenarios", "all"},
     "description": {"overview", "all"},
 }
