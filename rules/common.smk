@@ -1,6 +1,7 @@
 # Helpers for the rules: scenario lookup, parameter functions, the code hash. No rules here.
 
 import difflib
+import functools
 import importlib.util
 import json
 import os
@@ -30,6 +31,7 @@ def _load_code_hash():
 _CODE_HASH = _load_code_hash()
 
 
+@functools.cache
 def code_hash(script: str) -> str:
     """Hash of what a script runs: itself, `_job.py`, the esmflow modules it imports, the math.
 
