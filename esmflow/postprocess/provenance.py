@@ -144,6 +144,8 @@ def provenance_attrs(
 ) -> dict[str, str]:
     """A provenance record as netCDF attributes (strings, so they round-trip in any netCDF reader).
 
+    The record is `record` when given (the workflow's, with the solve's outcome and file hashes;
+    the other arguments are then not used), else the one `provenance_record` makes of them.
     `provenance` holds the whole record as JSON (the workflow writes the same record to
     `provenance/config.yaml`); the other attributes repeat its main entries for quick reading.
     The model's resolved config (`config`) and input file hashes (`model_files`) are already
