@@ -25,6 +25,7 @@ battery still full); the second (steps 2–3) discharges at step 3: cost 10, as 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,17 @@ def test_operate_needs_storage_that_is_not_cyclic(tmp_path: Path) -> None:
 def test_a_capacity_given_in_base_mode_says_it_is_for_operate_mode(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"(?s)'storage_cap' is a decision variable.*operate"):
         Model.from_yaml(write_model(tmp_path, dispatch_model("1h", "2h", mode="base")))
+
+
+def test_windows_are_updated_under_the_semantics_of_the_build(tmp_path: Path) -> None:
+    # the linked program maps a window's new inputs to right-hand sides by evaluating the
+    # constraints over stand-in variables; evaluated under linopy's legacy semantics (not the
+    # build's), an absent slot was filled with 0 and linopy warned about it
+    from linopy.config import LinopySemanticsWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = solved(tmp_path, dispatch_model("1h", "2h"))
+    assert model.solve_result is not None
+    assert model.solve_result.objective == pytest.approx(100)
+    assert not [w for w in caught if issubclass(w.category, LinopySemanticsWarning)]
