@@ -204,3 +204,25 @@ def test_check_feasibility_is_infeasible(tmp_path) -> None:
     """0.6.10: the check_feasibility scenario without cyclic storage is infeasible."""
     with pytest.raises(ModelError, match="(?i)infeasible"):
         solved(tmp_path, "national_scale", ["check_feasibility"], {"run.cyclic_storage": False})
+
+
+def test_operate(tmp_path) -> None:
+    """0.6.10's test_operate_example_results asserts only the hourly steps of 2005-07-01 to
+    07-04 (and its warnings, among them that a forced resource per area removes the energy
+    capacity limit). The operating cost of each 24 h window and the unmet demand are those
+    0.6.10 gives with CBC (run here; its test does not assert them)."""
+    override = {"model.subset_time": ["2005-07-01", "2005-07-04"]}
+    model = solved(tmp_path, "urban_scale", ["operate"], override)
+    results = model.results
+    assert results.sizes["timesteps"] == 96
+    assert [window["start"][:10] for window in model.solve_result.solves] == [
+        "2005-07-01",
+        "2005-07-02",
+        "2005-07-03",
+        "2005-07-04",
+    ]
+    variable = results["cost_operation_variable"]
+    per_step = variable.sum([d for d in variable.dims if d != "timesteps"]).to_series()
+    per_day = per_step.groupby(per_step.index.date).sum().tolist()
+    assert per_day == pytest.approx([188.345837, 190.636238, 204.987007, 167.211884], rel=1e-6)
+    assert float(abs(results["unmet_demand"]).sum()) == pytest.approx(8.9269134, rel=1e-6)

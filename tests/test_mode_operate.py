@@ -102,6 +102,17 @@ def test_given_capacities_limit_the_dispatch(tmp_path: Path) -> None:
     assert model.solve_result.objective == pytest.approx(55)
 
 
+def test_a_capacity_revenue_without_a_bound_is_no_error_in_operate_mode(tmp_path: Path) -> None:
+    # a negative fixed O&M cost with no flow_cap_max would make a plan unbounded (a check
+    # refuses it); operating a given capacity, the fixed cost is not counted: the optimum is
+    # foresight's 10 (see the docstring)
+    definition = dispatch_model("2h", "4h")
+    definition["techs"]["peaker"].update(flow_cap=2, cost_om_annual=per_cost(-5))
+    model = solved(tmp_path, definition)
+    assert model.solve_result is not None
+    assert model.solve_result.objective == pytest.approx(10)
+
+
 def test_operate_needs_storage_that_is_not_cyclic(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"(?s)cyclic_storage: false"):
         solved(tmp_path, dispatch_model("1h", "2h", cyclic_storage=True))
