@@ -13,7 +13,8 @@ missing) with its HiGHS backend; esmflow runs in this process.
 
 `--all` runs every override and scenario of both shipped examples (`CASES`, below), each kept
 to a few days, and prints one row per case: the objective in each tool, their relative
-difference, the largest flow_cap and storage_cap differences, and the time each took. Operate
+difference, the largest flow_cap and storage_cap differences, and the time each took (wall
+seconds, then CPU seconds of both: Calliope's read, build and solve, esmflow's whole run). Operate
 cases are compared window by window (operating cost of each window's kept steps), SPORES cases
 spore by spore (cost and capacities). A case one tool cannot run lists its message.
 
