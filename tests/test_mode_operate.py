@@ -79,6 +79,34 @@ def test_a_short_horizon_spends_the_battery_too_early(tmp_path: Path) -> None:
     )
 
 
+SUM_OVER_TIME_MATH = """
+constraints:
+  source_use_over_the_horizon:
+    foreach: [nodes, techs]
+    where: source_use_max
+    equations:
+      - expression: sum(source_use, over=timesteps) <= sum(source_use_max, over=timesteps)
+"""
+
+
+def test_a_sum_over_time_of_a_time_series_makes_the_last_window_build_anew(
+    tmp_path: Path,
+) -> None:
+    # the extra row (never binding: each step's source use is at most its source_use_max
+    # already) sums a time series over the horizon: switched-off surplus steps would still
+    # count their stale values in it, so window 4 gets a program of its own; same optimum
+    definition = dispatch_model("1h", "2h")
+    definition["config"]["init"].update(
+        math_paths={"over_time": "over_time.yaml"}, extra_math=["over_time"]
+    )
+    (tmp_path / "over_time.yaml").write_text(SUM_OVER_TIME_MATH)
+    model = solved(tmp_path, definition)
+    result = model.solve_result
+    assert result is not None
+    assert [w["objective"] for w in result.solves] == pytest.approx([0, 0, 100, 100])
+    assert [w["built"] for w in result.solves] == [True, False, False, True]
+
+
 def test_a_horizon_that_sees_everything_matches_perfect_foresight(tmp_path: Path) -> None:
     model = solved(tmp_path, dispatch_model("2h", "4h"))
     assert model.solve_result is not None

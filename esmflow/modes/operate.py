@@ -16,7 +16,9 @@ is cut short. Calliope builds a shorter program there; we keep the long one and 
 surplus steps off: every variable there is fixed at 0 and every row there is freed, so those
 steps neither cost nor constrain anything, and the program equals the short one on the steps
 that are left (the rows that tie the first surplus step to the last real one are among the
-freed). Results keep each window's steps; global expressions and the objective are then
+freed). Where a row outside the time axis (a sum over time) reads a time series, the surplus
+steps' stale values would count in it, and a shorter program is built as Calliope does. Results
+keep each window's steps; global expressions and the objective are then
 evaluated over the whole time axis from the kept dispatch.
 """
 
@@ -180,6 +182,19 @@ class _Horizon:
             return values.assign_coords(timesteps=steps)
         return current.copy(data=values.values)
 
+    def can_mask(self, time_varying: list[str]) -> bool:
+        """Whether surplus steps can be switched off: no row outside the time axis (a sum over
+        time) reads a time series, whose surplus values would then count in it."""
+        constraints = self.linked.program.model.constraints
+        for name in time_varying:
+            for key in self.linked.readers.get(name, frozenset()):
+                section, _, component = key.partition(".")
+                if section != "constraints" or component not in constraints:
+                    continue
+                if "timesteps" not in constraints[component].labels.dims:
+                    return False
+        return True
+
     def mask(self, count: int) -> ProgramChanges:
         """Switch off the program's steps from position `count` on: their columns fixed at 0,
         their rows free. Applied after every update of a shortened window (an update may
@@ -234,7 +249,11 @@ def run_operate(
     storage_initial: xr.DataArray | None = None
     for window in plan:
         window_inputs = inputs.isel(timesteps=slice(window.start, window.stop))
-        longer = [length for length in horizons if length > window.length]
+        longer = [
+            length
+            for length, horizon in horizons.items()
+            if length > window.length and horizon.can_mask(time_varying)
+        ]
         at_end = window.stop == len(inputs.indexes["timesteps"])
         rebuilt = window.length not in horizons and not (at_end and longer)
         if rebuilt:
