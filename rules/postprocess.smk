@@ -102,6 +102,7 @@ rule postprocess:
             labels={"page": "explore dispatch, storage, capacity"},
         ),
         full_year="results/{scenario}/results_full_year.nc",
+        spores_capacities="results/{scenario}/plots/spores_capacities.png",
         storage_levels="results/{scenario}/summaries/storage_levels.csv",
     log:
         "logs/{scenario}/postprocess.log",

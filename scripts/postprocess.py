@@ -65,10 +65,11 @@ def main(job) -> None:
         status.get("warnings") or []
     )
     write_netcdf(results, job.output.results)  # every spore of a SPORES run
+    # the capacities of every spore side by side (a run of another mode: its one design);
+    # tables and other plots: the least cost
+    figure = plot_spores_capacities(results)
+    plots.save_figure(figure, job.output.spores_capacities)
     if "spores" in results.dims:
-        # the capacities of every spore side by side; tables and other plots: the least cost
-        figure = plot_spores_capacities(results)
-        plots.save_figure(figure, Path(job.output.capacity).with_name("spores_capacities.png"))
         results = results.isel(spores=0, drop=True)
     tables = {name: make_table(results) for name, make_table in summaries.TABLES.items()}
     for name, table in tables.items():

@@ -133,3 +133,16 @@ def test_the_capacities_of_every_spore_side_by_side(tmp_path: Path) -> None:
         "spore 1",
         "spore 2",
     ]
+
+
+def test_a_run_of_another_mode_draws_its_one_design(tmp_path: Path) -> None:
+    # the workflow declares the figure for every scenario: a plan run shows its one design,
+    # the least-cost one of the docstring's model (solar 1, wind 0: wind left out)
+    spores = spores_model()
+    model = solved(tmp_path, model_definition(spores["techs"]))
+    assert model.results is not None and "spores" not in model.results.dims
+    figure = plot_spores_capacities(model.results)
+    axes = figure.axes[0]
+    assert axes.get_title() == "Capacities (one design: not a SPORES run)"
+    assert [bar.get_height() for bar in axes.patches] == pytest.approx([1])
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["solar"]

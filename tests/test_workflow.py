@@ -47,6 +47,7 @@ OUTPUTS = [
     "plots/capacity_factors.png",
     "plots/duration_curves.png",
     "plots/explore.html",
+    "plots/spores_capacities.png",
     "report/overview.html",
     "provenance/config.yaml",
 ]

@@ -10,10 +10,16 @@ window becomes the next window's `storage_initial` (as a fraction of `storage_ca
 The program is built once, over the first horizon. Every later window relabels its time series
 to the first window's steps and gives them, with the new `storage_initial`, to the linked
 program (math/engine/update.py): only the components that read changed inputs are evaluated
-again, and the backend applies the new bounds, right-hand sides and costs in place. Near the
-end of the time axis a horizon is cut short; a program of that length is built once for it (as
-Calliope rebuilds there). Results keep each window's steps; global expressions and the
-objective are then evaluated over the whole time axis from the kept dispatch.
+again, and the backend applies the new bounds, right-hand sides and costs in place (HiGHS keeps
+its basis, so each window starts from the last one's). Near the end of the time axis a horizon
+is cut short. Calliope builds a shorter program there; we keep the long one and switch its
+surplus steps off: every variable there is fixed at 0 and every row there is freed, so those
+steps neither cost nor constrain anything, and the program equals the short one on the steps
+that are left (the rows that tie the first surplus step to the last real one are among the
+freed). Where a row outside the time axis (a sum over time) reads a time series, the surplus
+steps' stale values would count in it, and a shorter program is built as Calliope does. Results
+keep each window's steps; global expressions and the objective are then
+evaluated over the whole time axis from the kept dispatch.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from esmflow.errors import ModelError
 from esmflow.math.engine.build import build_program
 from esmflow.math.engine.postprocessed import solved_expressions, solved_objectives
 from esmflow.math.engine.update import LinkedProgram, StructureChanged
-from esmflow.math.program import Program
+from esmflow.math.program import Program, ProgramChanges
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions, OperateOptions, SolveOptions
 from esmflow.preprocess.inputs import resolved_config
@@ -151,19 +157,71 @@ class _Horizon:
     ) -> None:
         self.linked = LinkedProgram(program, inputs, math, build)
         self.session = open_session(program, solve_options, inputs, math)
+        self.length = int(inputs.sizes["timesteps"])
 
     def relabelled(self, values: xr.DataArray) -> xr.DataArray:
         """A window's input on the program's own steps (those of the first window this long).
 
         The program's array with the window's values: the very same coordinates, so that
-        xarray does not align anything when the components are evaluated again.
+        xarray does not align anything when the components are evaluated again. A window
+        shorter than the program (the end of the time axis) fills its first steps; the
+        surplus steps keep the values the program holds (they are switched off by `mask`).
         """
         name = str(values.name)
         current = self.linked.inputs.get(name)
-        if current is None or current.dims != values.dims or current.shape != values.shape:
-            steps = self.linked.inputs.indexes["timesteps"]
+        count = int(values.sizes["timesteps"])
+        fits = current is not None and current.dims == values.dims
+        if fits and count < self.length:
+            data = current.values.copy()
+            axis = current.dims.index("timesteps")
+            head = (slice(None),) * axis + (slice(0, count),)
+            data[head] = values.values
+            return current.copy(data=data)
+        if not fits or current.shape != values.shape:
+            steps = self.linked.inputs.indexes["timesteps"][:count]
             return values.assign_coords(timesteps=steps)
         return current.copy(data=values.values)
+
+    def can_mask(self, time_varying: list[str]) -> bool:
+        """Whether surplus steps can be switched off: no row outside the time axis (a sum over
+        time) reads a time series, whose surplus values would then count in it."""
+        constraints = self.linked.program.model.constraints
+        for name in time_varying:
+            for key in self.linked.readers.get(name, frozenset()):
+                section, _, component = key.partition(".")
+                if section != "constraints" or component not in constraints:
+                    continue
+                if "timesteps" not in constraints[component].labels.dims:
+                    return False
+        return True
+
+    def mask(self, count: int) -> ProgramChanges:
+        """Switch off the program's steps from position `count` on: their columns fixed at 0,
+        their rows free. Applied after every update of a shortened window (an update may
+        have set bounds or right-hand sides there again)."""
+        if count >= self.length:
+            return ProgramChanges()
+        model = self.linked.program.model
+        columns = _labels_after(
+            [variable.labels for variable in model.variables.data.values()], count
+        )
+        rows = _labels_after([row.labels for row in model.constraints.data.values()], count)
+        zeros = np.zeros(len(columns))
+        free = np.full(len(rows), np.inf)
+        return ProgramChanges(
+            column_bounds=[(columns, zeros, zeros)], row_bounds=[(rows, -free, free)]
+        )
+
+
+def _labels_after(labels: list[xr.DataArray], count: int) -> np.ndarray:
+    """The linopy labels of every array at time positions `count` and later."""
+    found = [
+        array.isel(timesteps=slice(count, None)).values.ravel()
+        for array in labels
+        if "timesteps" in array.dims
+    ]
+    every = np.concatenate(found) if found else np.array([], dtype=int)
+    return every[every >= 0]
 
 
 def run_operate(
@@ -191,16 +249,24 @@ def run_operate(
     storage_initial: xr.DataArray | None = None
     for window in plan:
         window_inputs = inputs.isel(timesteps=slice(window.start, window.stop))
-        rebuilt = window.length not in horizons
+        longer = [
+            length
+            for length, horizon in horizons.items()
+            if length > window.length and horizon.can_mask(time_varying)
+        ]
+        at_end = window.stop == len(inputs.indexes["timesteps"])
+        rebuilt = window.length not in horizons and not (at_end and longer)
         if rebuilt:
             built = program if not horizons else build_program(window_inputs, math, build)
             horizons[window.length] = _Horizon(built, window_inputs, math, build, solve_options)
-        horizon = horizons[window.length]
+        # the end of the time axis: the longest program, its surplus steps switched off
+        horizon = horizons[window.length if window.length in horizons else max(longer)]
         new = {name: horizon.relabelled(window_inputs[name]) for name in time_varying}
         if storage_initial is not None:
             new["storage_initial"] = storage_initial
         try:
             horizon.session.apply(horizon.linked.update_inputs(new))
+            horizon.session.apply(horizon.mask(window.length))
         except StructureChanged as changed:
             logger.info("window %d: %s changes shape; building anew", window.number, changed)
             built = build_program(window_inputs.assign(new_storage(new)), math, build)
@@ -209,7 +275,8 @@ def run_operate(
             )
             rebuilt = True
         result = _solve_window(horizon, window, window_inputs, new, math, build, solve_options)
-        solution = result.solution.assign_coords(timesteps=window_inputs.timesteps.values)
+        solution = result.solution.isel(timesteps=slice(0, window.length))  # not the surplus
+        solution = solution.assign_coords(timesteps=window_inputs.timesteps.values)
         kept.append(_kept_steps(solution, window.keep - window.start))
         storage_initial = next_storage_initial(kept[-1], inputs)
         results.append(result)

@@ -12,7 +12,7 @@ import pandas as pd
 from esmflow.io.calliope06.groups import convert_groups
 from esmflow.io.calliope06.locations import convert_places
 from esmflow.io.calliope06.report import Report
-from esmflow.io.calliope06.settings import convert_settings
+from esmflow.io.calliope06.settings import Settings, convert_settings
 from esmflow.io.calliope06.source import TOP_LEVEL
 from esmflow.io.calliope06.techs import CostValues, resolve_techs
 from esmflow.io.calliope06.timeseries import TimeSeries
@@ -50,6 +50,8 @@ def convert_model(
         model, techs, series, report, str(source), operate
     )
     groups = convert_groups(model.get("group_constraints"), layout, report)
+    if any("link_from" in tech for tech in esm_techs.values()):
+        _per_direction_transmission(settings, report)
     for name in model.get("tech_groups") or {}:
         report.mapped(f"tech_groups.{name}", "techs", "merged into each tech that inherits it")
     for key in model:
@@ -73,6 +75,53 @@ def convert_model(
         report=report,
         clustering=settings.clustering,
         math_files=settings.math_files,
+    )
+
+
+TRANSMISSION_MATH = "transmission_per_direction"
+TRANSMISSION_TEXT = """\
+# Written by esmflow convert-v06: Calliope 0.6's transmission balance, one per direction.
+constraints:
+  balance_transmission:
+    active: false
+  balance_transmission_forward:
+    description: >-
+      What a link delivers at its `link_to` node is what it takes in at its `link_from` node
+      after losses (Calliope 0.6: P(B::T:A) = -C(A::T:B) x efficiency). Unit: energy.
+    foreach: [techs, timesteps]
+    where: base_tech==transmission
+    equations:
+      - expression: >-
+          sum(where(flow_out_inc_eff, map_dim(nodes, link_to)), over=[nodes, carriers])
+          == sum(where(flow_in_inc_eff, map_dim(nodes, link_from)), over=[nodes, carriers])
+  balance_transmission_backward:
+    description: >-
+      What a link delivers at its `link_from` node is what it takes in at its `link_to` node
+      after losses (the other direction of `balance_transmission_forward`). Unit: energy.
+    foreach: [techs, timesteps]
+    where: base_tech==transmission
+    equations:
+      - expression: >-
+          sum(where(flow_out_inc_eff, map_dim(nodes, link_from)), over=[nodes, carriers])
+          == sum(where(flow_in_inc_eff, map_dim(nodes, link_to)), over=[nodes, carriers])
+"""
+
+
+def _per_direction_transmission(settings: Settings, report: Report) -> None:
+    """Calliope 0.6 balanced each direction of a link on its own; esmflow's (Calliope 0.7's)
+    `balance_transmission` balances the two ends together, which lets a link take energy in
+    at one node and give it back, less one loss, at the same node: a way to spend surplus
+    (e.g. heat a CHP must make) that 0.6 did not have. A math file puts 0.6's balance back."""
+    init = settings.config.setdefault("init", {})
+    init.setdefault("math_paths", {})[TRANSMISSION_MATH] = f"math/{TRANSMISSION_MATH}.yaml"
+    init["extra_math"] = [*init.get("extra_math", []), TRANSMISSION_MATH]
+    settings.math_files[f"math/{TRANSMISSION_MATH}.yaml"] = TRANSMISSION_TEXT
+    report.difference(
+        "Transmission balance per direction",
+        "0.6 balanced each direction of a link on its own (what arrives at B is what left A, "
+        "less losses); esmflow's own balance (Calliope 0.7's) sums both ends, so a link could "
+        "take energy in at a node and return it there less one loss. The converted model "
+        f"keeps 0.6's balance (math/{TRANSMISSION_MATH}.yaml).",
     )
 
 

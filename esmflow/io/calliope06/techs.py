@@ -220,6 +220,8 @@ def convert_tech(
         report.mapped(origin("distance"), "distance")
     if operate:
         _capacities_as_inputs(params, origin, report)
+        if kind in SUPPLY_KINDS:
+            _forced_source_frees_capacities(params, origin, report)
     if kind == "conversion":
         _capacity_on_output(params, params.get("carrier_out"), ON_OUTPUT_CAPACITY)
     elif kind == "conversion_plus":
@@ -285,6 +287,30 @@ def _capacities_as_inputs(params: dict[str, Any], origin: Origin, report: Report
                 "" if low == high else f" (0.6 used {old}_max when no {old}_equals was given)"
             )
             report.mapped(origin(f"constraints.{old}_max"), name, note)
+
+
+# 0.6 operate mode (backend/checks.py) let a forced resource override the capacities that do
+# not scale it: it set them to infinity, with a warning.
+FREED_BY_FORCED_SOURCE = {
+    "per_area": ("flow_cap",),
+    "per_cap": ("area_use",),
+    "absolute": ("flow_cap", "area_use"),
+}
+
+
+def _forced_source_frees_capacities(params: dict[str, Any], origin: Origin, report: Report) -> None:
+    """A supply tech without storage whose source is forced (`source_use_equals`): in 0.6
+    operate mode the capacities its source does not scale were set to infinity."""
+    if "source_use_equals" not in params or params.get("include_storage"):
+        return
+    for name in FREED_BY_FORCED_SOURCE[str(params.get("source_unit", "absolute"))]:
+        if params.pop(name, None) is not None:
+            old = OPERATE_CAPACITIES[name]
+            report.mapped(
+                origin(f"constraints.{old}_max"),
+                f"{name} (infinite)",
+                f"0.6 operate mode removed the {old} limit where force_resource applies",
+            )
 
 
 _KNOWN_SECTIONS = "essentials, constraints, costs, and distance on a link"

@@ -55,7 +55,7 @@ from esmflow.math.engine.variants import (
     over_mask,
     variants,
 )
-from esmflow.math.program import Program, ProgramChanges
+from esmflow.math.program import LINOPY_SEMANTICS, Program, ProgramChanges
 from esmflow.math.schema import MathDefinition, component_strings
 from esmflow.options import BuildOptions
 
@@ -254,7 +254,11 @@ def _constant_map(
         maps[input_name] = (values.dims, defined.values, stand_in.labels.values[defined.values])
     local = replace(ctx, variables=variables, filled_results={})
     try:
-        combined = _constraint_difference(name, definition, local)
+        # under the semantics the program was built with, so that an absent slot drops out of
+        # the map as it dropped out of the program's rows (legacy semantics would fill it with 0)
+        with linopy.options as settings:
+            settings(semantics=LINOPY_SEMANTICS)
+            combined = _constraint_difference(name, definition, local)
     except (ModelError, ValueError, TypeError, KeyError, AttributeError):
         return None  # an input that scales or divides another: no affine map
     if combined is None:
