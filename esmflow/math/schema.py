@@ -64,8 +64,12 @@ COMPONENT_SECTIONS = (
 )
 
 
-class _MathYamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, but reading `1e6` as a number (YAML 1.2, as Calliope's ruamel does)."""
+class _MathYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader, but reading `1e6` as a number (YAML 1.2, as Calliope's ruamel does).
+
+    libyaml's parser when PyYAML has it: every model load reads the built-in math files, and the
+    pure-Python parser takes ten times as long.
+    """
 
 
 _FLOAT_RE = re.compile(
@@ -183,15 +187,16 @@ def _declared_inputs(data: Mapping[str, Any]) -> set[str]:
 def triggered_extensions(defined_inputs: set[str] | frozenset[str]) -> list[str]:
     """The built-in extensions that inputs defined by a model switch on, in merge order.
 
-    Each switched-on extension brings the extensions it needs (`extension_dependencies`).
+    Each switched-on extension brings the extensions it needs (`extension_needs`). Only the
+    switched-on extensions' strings are parsed to find those: parsing every extension file costs
+    about a second of each model's load, and a model that switches none on needs none of it.
     """
     wanted = {
         name for name, triggers in builtin_extensions().items() if triggers & set(defined_inputs)
     }
-    needs = extension_dependencies()
     pending = list(wanted)
     while pending:
-        for needed in needs.get(pending.pop(), frozenset()) - wanted:
+        for needed in extension_needs(pending.pop()) - wanted:
             wanted.add(needed)
             pending.append(needed)
     return [name for name in builtin_extensions() if name in wanted]
@@ -204,23 +209,29 @@ def extension_dependencies() -> dict[str, frozenset[str]]:
     that the other declares and base math does not, or when it changes one of the other's
     components (e.g. widens the `where` of a variable the other declares).
     """
+    return {name: extension_needs(name) for name in builtin_extensions()}
+
+
+def extension_needs(name: str) -> frozenset[str]:
+    """The other built-in extensions that extension `name` uses (see `extension_dependencies`).
+
+    Worked out once per process per state of the files, extension by extension.
+    """
     extensions = builtin_extensions()  # (refreshes the cache when the files changed)
-    if "dependencies" not in _EXTENSIONS_CACHE:
-        _EXTENSIONS_CACHE["dependencies"] = _dependencies(extensions)
-    return dict(_EXTENSIONS_CACHE["dependencies"])
-
-
-def _dependencies(extensions: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
-    base = _originated(read_builtin("base"))
-    owned = {name: _originated(read_builtin(name)) - base for name in extensions}
-    dependencies = {}
-    for name in extensions:
+    needs = _EXTENSIONS_CACHE.setdefault("needs", {})
+    if name not in needs:
+        if "owned" not in _EXTENSIONS_CACHE:
+            base = _originated(read_builtin("base"))
+            _EXTENSIONS_CACHE["owned"] = {
+                other: _originated(read_builtin(other)) - base for other in extensions
+            }
+        owned = _EXTENSIONS_CACHE["owned"]
         data = read_builtin(name)
         used = _referenced_in(data) | {c for s in SECTIONS for c in data.get(s) or {}}
-        dependencies[name] = frozenset(
+        needs[name] = frozenset(
             other for other in extensions if other != name and used & owned[other]
         )
-    return dependencies
+    return needs[name]
 
 
 def _originated(data: Mapping[str, Any]) -> set[str]:
