@@ -3,6 +3,7 @@
     .venv/bin/python bench/build_scaling.py --nodes 5 10 20           # the family, 8 760 h
     .venv/bin/python bench/build_scaling.py --nodes 100 --write --max-gb 16
     .venv/bin/python bench/build_scaling.py --calliope-national --repeats 2
+    .venv/bin/python bench/build_scaling.py --nodes 5 10 20 50 100 --hours 24 --cells
 
 Every run is a fresh Python process, so the peak resident memory (`ru_maxrss`, imports
 included) is that run's own. Stages, wall-clock and CPU seconds:
@@ -17,6 +18,11 @@ Size: rows and columns are linopy's active constraints and variables; nonzeros a
 the constraints' CSR storage (linopy's frozen constraints), which is what `model.matrices.A`
 holds, without building that matrix. `--max-gb` caps the run's address space
 (RLIMIT_AS), so that a size that does not fit fails alone instead of starving the machine.
+
+With `--cells`, each run also reports how many cells the program's dense arrays have (the
+linopy variables, `Program.expressions` and the objective: their cells and bytes) next to the
+active columns: with a short `--hours` this shows cheaply how memory grows with N, since those
+arrays are linear in the number of hours.
 
 The family's models are written by `synthetic_family.py` into `bench/out/family/n<N>_h<H>/`
 (reused when present). With `--calliope-national`, Calliope 0.7.0's shipped national_scale
@@ -67,6 +73,19 @@ def program_size(model: Any) -> dict[str, int]:
     return {"rows": int(model.ncons), "cols": int(model.nvars), "nnz": nonzeros}
 
 
+def dense_arrays(program: Any) -> dict[str, float]:
+    """Cells of the variables and MB of variables, global expressions and objective as stored."""
+    model = program.model
+    variables = [model.variables[name] for name in model.variables]
+    expressions = [getattr(e, "data", e) for e in program.expressions.values()]
+    return {
+        "variable_cells": int(sum(variable.labels.size for variable in variables)),
+        "variables_mb": sum(variable.data.nbytes for variable in variables) / 2**20,
+        "expressions_mb": sum(getattr(e, "nbytes", 0) for e in expressions) / 2**20,
+        "objective_mb": model.objective.expression.data.nbytes / 2**20,
+    }
+
+
 def one_run(spec: dict[str, Any]) -> dict[str, Any]:
     """Import, load, build (and write) one model in this process; timings, size and peak."""
     if spec.get("max_gb"):
@@ -100,6 +119,10 @@ def one_run(spec: dict[str, Any]) -> dict[str, Any]:
     program = build_program(inputs, math, BuildOptions.from_model_config(resolved_config(inputs)))
     mark("build")
     record.update(program_size(program.model), timesteps=int(inputs.sizes["timesteps"]))
+    if spec.get("cells"):
+        record.update(
+            dense_arrays(program), node_techs=inputs.sizes["nodes"] * inputs.sizes["techs"]
+        )
     if spec.get("write"):
         with tempfile.TemporaryDirectory(dir=spec.get("scratch")) as scratch:
             path = Path(scratch) / "program.nc"
@@ -144,7 +167,7 @@ def scaling(args: argparse.Namespace) -> list[dict[str, Any]]:
     for n_nodes in args.nodes:
         model = family_model(n_nodes, args.hours)
         spec = {"model": str(model), "write": args.write, "max_gb": args.max_gb}
-        record = {"nodes": n_nodes, "hours": args.hours, **run_fresh(spec)}
+        record = {"nodes": n_nodes, "hours": args.hours, **run_fresh({**spec, "cells": args.cells})}
         rows.append(record)
         if "error" in record:
             print(f"{n_nodes:>4}  failed: {record['error'].splitlines()[-1]}", flush=True)
@@ -158,6 +181,16 @@ def scaling(args: argparse.Namespace) -> list[dict[str, Any]]:
             f"{wall.get('write', float('nan')):>9.2f}{max(record['peak_mb'].values()):>9.0f}",
             flush=True,
         )
+        if args.cells:
+            dense = record["variables_mb"] + record["expressions_mb"] + record["objective_mb"]
+            print(
+                f"      node-techs {record['node_techs']:,}, variable cells "
+                f"{record['variable_cells']:,} for {record['cols']:,} columns; variables "
+                f"{record['variables_mb']:.1f} MB, expressions {record['expressions_mb']:.1f} MB,"
+                f" objective {record['objective_mb']:.1f} MB ({dense / (record['nnz'] / 1e6):.0f}"
+                " MB per M nnz)",
+                flush=True,
+            )
     return rows
 
 
@@ -210,6 +243,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--nodes", type=int, nargs="*", default=[], help="family sizes N")
     parser.add_argument("--hours", type=int, default=8760, help="family's hourly steps")
     parser.add_argument("--write", action="store_true", help="also write the program file")
+    parser.add_argument("--cells", action="store_true", help="also size the dense arrays")
     parser.add_argument("--calliope-national", action="store_true", help="esmflow vs Calliope")
     parser.add_argument("--repeats", type=int, default=2, help="repeats of --calliope-national")
     parser.add_argument("--max-gb", type=float, help="address-space cap of each run, in GiB")
