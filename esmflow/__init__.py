@@ -1,15 +1,20 @@
 """esmflow: least-cost energy-system optimisation from Calliope 0.7 YAML, as a Snakemake workflow."""
 
+from typing import TYPE_CHECKING, Any
+
 from esmflow.errors import ModelError, ModelWarning
+
+if TYPE_CHECKING:
+    from esmflow.model import Model
 
 __all__ = ["Model", "ModelError", "ModelWarning"]
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):
-    # `esmflow.Model` is imported on first use: importing any part of the package (as the rule
-    # scripts do) must not load all of it, so that each rule's code hash (rules/common.smk) can
-    # cover only the parts the rule runs.
+def __getattr__(name: str) -> Any:
+    """`esmflow.Model` on first use (PEP 562): importing any esmflow module (the workflow's rules
+    import `esmflow.io...`, `esmflow.math...`) then does not import the whole model façade and
+    everything it reaches."""
     if name == "Model":
         from esmflow.model import Model
 

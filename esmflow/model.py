@@ -12,24 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xarray as xr
 
 from esmflow import stage_warnings
-from esmflow.backends.duals import shadow_prices, with_duals
-from esmflow.backends.result import SolveResult
-from esmflow.backends.solve import open_session
 from esmflow.io.read_model import read_model
-from esmflow.math.program import Program
 from esmflow.math.schema import MathDefinition
-from esmflow.model_backend import ModelBackend
-from esmflow.modes.run import build_for_mode, run_mode
 from esmflow.options import BuildOptions, ClusteringOptions, ModeOptions, SolveOptions
-from esmflow.postprocess.results import make_results
 from esmflow.preprocess.clustering import cluster_time
 from esmflow.preprocess.distances import add_distances
 from esmflow.preprocess.inputs import prepare_inputs, resolved_config
+
+if TYPE_CHECKING:
+    from esmflow.backends.result import SolveResult
+    from esmflow.math.program import Program
+    from esmflow.model_backend import ModelBackend
+
+# The solve side (backends, duals, results, figures) is imported where it is used, not here, so
+# that loading and building a model import only what they need: `import esmflow` and a build
+# stay lean in time and memory (issue 14).
 
 
 class Model:
@@ -106,6 +108,8 @@ class Model:
 
         In operate mode, the program of the first window's horizon (`solve` runs the rest).
         """
+        from esmflow.modes.run import build_for_mode
+
         options = options or BuildOptions.from_model_config(self.config)
         self.build_options = options
         with stage_warnings.recording("build_model") as found:
@@ -119,6 +123,10 @@ class Model:
         Operate mode solves every window and SPORES every spore; the results hold them all
         (operate: one time axis; SPORES: a `spores` dimension).
         """
+        from esmflow.backends.duals import shadow_prices, with_duals
+        from esmflow.modes.run import run_mode
+        from esmflow.postprocess.results import make_results
+
         if self.program is None:
             self.build()
         assert self.program is not None
@@ -147,6 +155,9 @@ class Model:
 
     def open_backend(self, options: SolveOptions | None = None) -> ModelBackend:
         """Hand the built program (built first if needed) to the backend `options` name."""
+        from esmflow.backends.solve import open_session
+        from esmflow.model_backend import ModelBackend
+
         if self.program is None:
             self.build()
         assert self.program is not None

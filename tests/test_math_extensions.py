@@ -118,6 +118,25 @@ def test_an_extension_loads_the_extensions_it_builds_on() -> None:
     assert all("unit_commitment" not in needs for needs in schema.extension_dependencies().values())
 
 
+def test_only_switched_on_extensions_are_parsed_for_their_needs(monkeypatch) -> None:
+    # a model that switches no extension on must not pay for parsing the extensions' strings
+    # (issue 14: ~0.5 CPU-s of every load); one that sets `min_up_time` parses unit commitment
+    # (to find that it needs MILP math) and MILP math (whose needs are then looked up), no other
+    parsed: list[object] = []
+    referenced_in = schema._referenced_in
+
+    def counting(data):
+        parsed.append(data)
+        return referenced_in(data)
+
+    monkeypatch.setattr(schema, "_EXTENSIONS_CACHE", {})
+    monkeypatch.setattr(schema, "_referenced_in", counting)
+    assert schema.triggered_extensions({"flow_cap_max"}) == []
+    assert parsed == []
+    assert schema.triggered_extensions({"min_up_time"}) == ["milp", "unit_commitment"]
+    assert parsed == [schema.read_builtin("unit_commitment"), schema.read_builtin("milp")]
+
+
 def test_no_two_shipped_extensions_change_the_same_field_of_an_extension_component() -> None:
     """An extension that builds on another (unit commitment on MILP math) may change the
     other's components; each such field has one owner too."""

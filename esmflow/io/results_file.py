@@ -18,7 +18,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import netCDF4
 import pandas as pd
 import xarray as xr
 import yaml
@@ -97,6 +96,8 @@ def set_netcdf_attribute(path: str | Path, name: str, value: str, group: str | N
     For files another library wrote whole (the program: linopy's dataset plus our group), where
     rewriting the file to add one attribute would cost a second write of all its arrays.
     """
+    import netCDF4  # only for attributes; xarray reads and writes the arrays
+
     with netCDF4.Dataset(path, mode="a") as stored:
         target = stored.groups[group] if group else stored
         target.setncattr(name, value)
@@ -104,6 +105,8 @@ def set_netcdf_attribute(path: str | Path, name: str, value: str, group: str | N
 
 def read_netcdf_attributes(path: str | Path, group: str | None = None) -> dict[str, Any]:
     """The attributes of a netCDF file's root (or of one of its groups), without its arrays."""
+    import netCDF4  # only for attributes; xarray reads and writes the arrays
+
     with netCDF4.Dataset(path, mode="r") as stored:
         source = stored.groups[group] if group else stored
         return {name: source.getncattr(name) for name in source.ncattrs()}

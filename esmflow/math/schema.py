@@ -65,8 +65,11 @@ COMPONENT_SECTIONS = (
 
 
 class _MathYamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """PyYAML's safe loader (libyaml's parser when available: the math files are read on every
-    run), but reading `1e6` as a number (YAML 1.2, as Calliope's ruamel does)."""
+    """PyYAML's safe loader, but reading `1e6` as a number (YAML 1.2, as Calliope's ruamel does).
+
+    libyaml's parser when PyYAML has it: every model load reads the built-in math files, and the
+    pure-Python parser takes ten times as long.
+    """
 
 
 _FLOAT_RE = re.compile(
@@ -184,8 +187,9 @@ def _declared_inputs(data: Mapping[str, Any]) -> set[str]:
 def triggered_extensions(defined_inputs: set[str] | frozenset[str]) -> list[str]:
     """The built-in extensions that inputs defined by a model switch on, in merge order.
 
-    Each switched-on extension brings the extensions it needs (`extension_needs`); only those
-    are looked into, so a model that switches none on parses no extension's expressions.
+    Each switched-on extension brings the extensions it needs (`extension_needs`). Only the
+    switched-on extensions' strings are parsed to find those: parsing every extension file costs
+    about a second of each model's load, and a model that switches none on needs none of it.
     """
     wanted = {
         name for name, triggers in builtin_extensions().items() if triggers & set(defined_inputs)
@@ -199,27 +203,29 @@ def triggered_extensions(defined_inputs: set[str] | frozenset[str]) -> list[str]
 
 
 def extension_dependencies() -> dict[str, frozenset[str]]:
-    """Each built-in extension → the other extensions whose declared names it uses."""
+    """Each built-in extension → the other extensions whose declared names it uses.
+
+    An extension uses another when its strings name an input, variable or global expression
+    that the other declares and base math does not, or when it changes one of the other's
+    components (e.g. widens the `where` of a variable the other declares).
+    """
     return {name: extension_needs(name) for name in builtin_extensions()}
 
 
 def extension_needs(name: str) -> frozenset[str]:
-    """The other built-in extensions that extension `name` uses.
+    """The other built-in extensions that extension `name` uses (see `extension_dependencies`).
 
-    An extension uses another when its strings name an input, variable or global expression
-    that the other declares and base math does not, or when it changes one of the other's
-    components (e.g. widens the `where` of a variable the other declares). Finding the names
-    an extension's strings use means parsing them, so it is done per extension, when asked.
+    Worked out once per process per state of the files, extension by extension.
     """
     extensions = builtin_extensions()  # (refreshes the cache when the files changed)
-    if "owned" not in _EXTENSIONS_CACHE:
-        base = _originated(read_builtin("base"))
-        _EXTENSIONS_CACHE["owned"] = {
-            other: _originated(read_builtin(other)) - base for other in extensions
-        }
-        _EXTENSIONS_CACHE["needs"] = {}
-    owned, needs = _EXTENSIONS_CACHE["owned"], _EXTENSIONS_CACHE["needs"]
+    needs = _EXTENSIONS_CACHE.setdefault("needs", {})
     if name not in needs:
+        if "owned" not in _EXTENSIONS_CACHE:
+            base = _originated(read_builtin("base"))
+            _EXTENSIONS_CACHE["owned"] = {
+                other: _originated(read_builtin(other)) - base for other in extensions
+            }
+        owned = _EXTENSIONS_CACHE["owned"]
         data = read_builtin(name)
         used = _referenced_in(data) | {c for s in SECTIONS for c in data.get(s) or {}}
         needs[name] = frozenset(

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import tsam
 import xarray as xr
 
 from esmflow.errors import ModelError, closest_name
@@ -218,6 +217,8 @@ def map_from_lookup(inputs: xr.Dataset, periods: Periods, name: str) -> PeriodMa
 
 def map_with_tsam(inputs: xr.Dataset, periods: Periods, options: ClusteringOptions) -> PeriodMap:
     """tsam's clusters of the time series, numbered in the order of their representatives."""
+    import tsam  # here, not at the top: tsam (scikit-learn, scipy.stats) costs ~1 s and ~90 MB
+
     if options.n_periods > periods.count:
         raise ModelError(
             "More representative periods than the horizon has periods",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from geopy.distance import geodesic
 
 from esmflow.errors import ModelError
 from esmflow.io.yaml_files import parse_yaml
@@ -74,4 +73,6 @@ def _geodesic_m(
             expected="`distance` on the link, or latitude and longitude on both nodes",
             got=f"{node_from}: {start}, {node_to}: {end}",
         )
+    from geopy.distance import geodesic  # only models with links without `distance` need it
+
     return float(geodesic(start, end, ellipsoid="WGS-84").meters)
