@@ -178,6 +178,7 @@ def test_end_to_end_on_the_tiny_model(repo_copy: Path) -> None:
         "postprocess",
         "dump_provenance",
         "compare_scenarios",
+        "summarise",
         "all",
     }, report(changed)
 
@@ -245,6 +246,7 @@ def test_a_clustered_scenario_runs_end_to_end(repo_copy: Path) -> None:
         "postprocess",
         "dump_provenance",
         "compare_scenarios",
+        "summarise",
         "all",
     }, report(changed)
 
