@@ -35,6 +35,7 @@ SEPARATOR = "__"  # between the sweep's name and each axis=value
 # Scenario names (the `scenario` wildcard, a folder name): lower case, digits, `_ - . =`; never
 # starting with `.`, `-` or `=` (no hidden folders, `..`, or names read as command-line options).
 SCENARIO_NAME = r"[a-z0-9][a-z0-9_.=-]*"
+MAX_NAME_LENGTH = 200  # most file systems allow 255 bytes per folder name
 SWEEP_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # no `=`, `.` (it starts member names)
 AXIS_LABEL = re.compile(r"[a-z][a-z0-9_]*")
 VALUE_PIECE = re.compile(r"[a-z0-9][a-z0-9_.-]*|-[0-9][a-z0-9_.-]*")  # a number may be negative
@@ -340,6 +341,12 @@ def expand_sweeps(
             ]
             name = SEPARATOR.join([sweep, *(f"{axis.label}={piece}" for axis, _, piece in chosen)])
             said = ", ".join(f"{axis.label}={value!r}" for axis, value, _ in chosen)
+            if len(name) > MAX_NAME_LENGTH:
+                problems.append(
+                    f"{where}: member '{name}' is {len(name)} characters long (at most"
+                    f" {MAX_NAME_LENGTH}: it is a folder name); use shorter axis names or `labels:`"
+                )
+                continue
             if name in scenarios:
                 problems.append(
                     f"{where}: member '{name}' ({said}) has the name of an existing scenario"

@@ -257,6 +257,10 @@ AXIS = {"key": "set.techs.battery.flow_cap_max", "values": [1, 2]}
             {"base": "national", "grid": {"a": {"key": "overrides", "values": [3]}}},
             ["3 is not an override name"],
         ),
+        (  # `s__a=` + 200 characters
+            {"base": "national", "grid": {"a": {"key": "set.x", "values": ["v" * 200]}}},
+            ["is 205 characters long (at most 200"],
+        ),
     ],
 )
 def test_every_mistake_is_a_clear_error(spec: dict[str, Any], expected: list[str]) -> None:
