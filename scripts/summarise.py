@@ -10,6 +10,7 @@ from _job import configure_logging, get_job
 
 from esmflow.io.results_file import atomic_path
 from esmflow.postprocess.figure_style import save_figure, tech_color
+from esmflow.postprocess.prices import objective_cost_unit
 from esmflow.postprocess.sweep_summary import (
     capacity_values,
     cost_values,
@@ -18,7 +19,7 @@ from esmflow.postprocess.sweep_summary import (
     summary_table,
     sweep_axes,
 )
-from esmflow.postprocess.units import horizon
+from esmflow.postprocess.units import ModelUnits, horizon
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def main(job) -> None:
     configure_logging(job)
     scenarios = list(job.params.scenarios)
     swept = dict(job.params.swept)
-    statuses, costs, capacities, horizons, colors = {}, {}, {}, {}, {}
+    statuses, costs, capacities, horizons, objective_units, colors = {}, {}, {}, {}, {}, {}
     for name, status, cost, results in zip(
         scenarios, job.input.statuses, job.input.costs, job.input.results, strict=True
     ):
@@ -36,9 +37,10 @@ def main(job) -> None:
         with xr.open_dataset(results) as data:  # lazily: capacities, colours, time only
             capacities[name] = capacity_values(data)
             horizons[name] = horizon(data).text()
+            objective_units[name] = objective_cost_unit(data, ModelUnits.of(data))
             for tech in map(str, data["techs"].values):
                 colors.setdefault(tech, tech_color(data, tech))
-    table = summary_table(scenarios, swept, statuses, costs, capacities, horizons)
+    table = summary_table(scenarios, swept, statuses, costs, capacities, horizons, objective_units)
     with atomic_path(job.output.table) as temporary:
         table.to_csv(temporary, index=False)
     axes = sweep_axes(swept)

@@ -384,10 +384,13 @@ def _summary_inputs():
 
 def test_summary_has_a_row_per_scenario_and_the_axes_as_columns() -> None:
     scenarios, swept, statuses, costs, capacities = _summary_inputs()
-    table = summary_table(scenarios, swept, statuses, costs, capacities, {"hand": "48 h"})
+    table = summary_table(
+        scenarios, swept, statuses, costs, capacities, {"hand": "48 h"}, {"hand": "EUR"}
+    )
     assert list(table["scenario"]) == scenarios
-    assert list(table.columns[:8]) == [
-        "scenario", "sweep", "c", "g", "termination", "objective", "horizon", "wall_time_s",
+    assert list(table.columns[:9]) == [
+        "scenario", "sweep", "c", "g", "termination", "objective", "objective_unit", "horizon",
+        "wall_time_s",
     ]  # fmt: skip
     assert list(table["c"][:3]) == [1, 2, 1] and list(table["g"][:3]) == ["a", "a", "b"]
     assert table[["c", "g"]].iloc[3].isna().all()  # a hand-written scenario has no axis values
@@ -395,7 +398,7 @@ def test_summary_has_a_row_per_scenario_and_the_axes_as_columns() -> None:
     assert table["sweep"].isna().tolist() == [False, False, False, True]
     assert list(table["storage_cap.battery [kWh]"]) == [2.0, 0.0, 0.0, 0.0]
     assert list(table["flow_cap.power.pv [kW]"]) == [0.0, 0.0, 1.0, 0.0]
-    assert table.loc[3, "horizon"] == "48 h"
+    assert table.loc[3, "horizon"] == "48 h" and table.loc[3, "objective_unit"] == "EUR"
 
 
 def test_cost_columns_from_costs_by_class() -> None:

@@ -64,11 +64,13 @@ def summary_table(
     costs: Mapping[str, Mapping[str, float]],
     capacities: Mapping[str, Mapping[str, float]],
     horizons: Mapping[str, str] | None = None,
+    objective_units: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """A row per scenario, in the given order.
 
     Columns: `scenario`, `sweep`, one per axis (in the order the sweeps name them), then
-    `termination`, `objective`, `horizon`, `wall_time_s`, the cost columns, the capacity
+    `termination`, `objective`, `objective_unit`, `horizon`, `wall_time_s`, the cost columns,
+    the capacity
     columns. `swept[name]` is `{"sweep": …, "values": {axis: value}}` for sweep members. A tech
     a scenario does not build has capacity 0; costs a scenario does not have stay empty.
     """
@@ -85,6 +87,7 @@ def summary_table(
         row.update({axis: member.get("values", {}).get(axis) for axis in axes})
         row["termination"] = status.get("termination")
         row["objective"] = float(status.get("objective", np.nan))
+        row["objective_unit"] = (objective_units or {}).get(name)
         row["horizon"] = (horizons or {}).get(name)
         row["wall_time_s"] = status.get("wall_time_s")
         row.update(costs.get(name, {}))
@@ -94,7 +97,8 @@ def summary_table(
     cost_columns = sorted({c for name in scenarios for c in costs.get(name, {})})
     capacity_columns = sorted({c for name in scenarios for c in capacities.get(name, {})})
     table[capacity_columns] = table[capacity_columns].fillna(0.0)
-    leading = ["scenario", "sweep", *axes, "termination", "objective", "horizon", "wall_time_s"]
+    leading = ["scenario", "sweep", *axes, "termination", "objective", "objective_unit"]
+    leading += ["horizon", "wall_time_s"]
     return table[[*leading, *cost_columns, *capacity_columns]]
 
 
@@ -174,7 +178,8 @@ def plot_objective(table: pd.DataFrame, axes: Mapping[str, list[str]]) -> Figure
             panel.plot(x, group["objective"], marker="o", label=label or None)
             xs += list(x)
         _x_axis(panel, names[0], order, xs)
-        panel.set_ylabel("objective")
+        units = rows["objective_unit"].dropna().unique()
+        panel.set_ylabel(f"objective ({units[0]})" if len(units) == 1 else "objective")
         panel.set_title(name, fontsize="medium", loc="left")
         if len(names) > 1:
             panel.legend(fontsize="small", frameon=False)
