@@ -6,7 +6,8 @@ provenance, comparison, summary) in a private copy of the repository, once per c
 each time from empty results/, logs/, benchmarks/ and .snakemake/. The solver gets one thread,
 so under `--cores 2` two scenarios' jobs run side by side. Printed: the load average before
 each run, wall time, the sum of the jobs' own wall and CPU times (benchmarks/*.tsv), and the
-wall-time ratio cores 1 / cores 2 (2 = throughput scales with the cores). Everything is also
+wall-time ratio cores 1 / cores 2 (2 = throughput scales with the cores), and how many jobs ran
+at once on average (sum of job wall times / run wall time). Everything is also
 written to bench/out/sweep_throughput_<UTC time>.json.
 
     .venv/bin/python bench/sweep_throughput.py                  # 16 scenarios, cores 1 then 2
@@ -114,6 +115,9 @@ def run_once(repo: Path, cores: int, config: Path) -> dict:
         "jobs": jobs,
         "jobs_wall_sum_s": round(jobs_wall, 1),
         "jobs_cpu_sum_s": round(jobs_cpu, 1),
+        # how many jobs ran side by side on average (job wall times over the run's wall time):
+        # unlike the wall time, hardly changed by other load on the machine
+        "mean_concurrency": round(jobs_wall / wall, 2),
         "summary_rows": sum(1 for _ in (repo / "results" / "summary.csv").open()) - 1,
     }
 
@@ -141,7 +145,8 @@ def main() -> None:
                     f"round {round_ + 1} cores {cores}: wall {record['wall_s']:.1f} s, load before"
                     f" {record['load_before'][0]:.2f} (1 min) {record['load_before'][1]:.2f} (5 min);"
                     f" {record['jobs']} jobs, job wall sum {record['jobs_wall_sum_s']:.0f} s,"
-                    f" job CPU sum {record['jobs_cpu_sum_s']:.0f} s",
+                    f" job CPU sum {record['jobs_cpu_sum_s']:.0f} s; jobs running at once on"
+                    f" average {record['mean_concurrency']:.2f}",
                     flush=True,
                 )
     by_round: dict[int, dict[int, float]] = {}
