@@ -42,13 +42,11 @@ VALUE_PIECE = re.compile(r"[a-z0-9][a-z0-9_.-]*|-[0-9][a-z0-9_.-]*")  # a number
 
 
 class SweepError(ValueError):
-    """The `sweeps:` section (or `run.scenarios`) cannot be expanded; every problem is listed."""
+    """`sweeps:` cannot be expanded, or `run.scenarios` names nothing known; every problem is listed."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
-        super().__init__(
-            "Invalid `sweeps:` in the workflow configuration:\n  - " + "\n  - ".join(self.problems)
-        )
+        super().__init__("Invalid workflow configuration:\n  - " + "\n  - ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -384,8 +382,8 @@ def select_scenarios(
     """`run.scenarios` resolved: a sweep's name → its members, a glob → the scenarios it matches.
 
     Order kept, duplicates dropped. A glob (`*`, `?`, `[…]`) matches scenario names, expanded
-    ones included (`*` = everything). Names that match nothing are kept as they are, for
-    `selected_scenarios()` to report with the closest valid name.
+    ones included (`*` = everything). A name that is neither is an error naming the closest
+    scenario or sweep.
     """
     selected: list[str] = []
     for name in names:
@@ -399,8 +397,15 @@ def select_scenarios(
                         f"run.scenarios: the pattern '{name}' matches no scenario (nor a sweep's member)"
                     ]
                 )
-        else:
+        elif name in scenarios:
             found = [name]
+        else:
+            choices = [*scenarios, *members]
+            raise SweepError(
+                [
+                    f"run.scenarios: '{name}' is neither a scenario nor a sweep.{_closest(name, choices)}"
+                ]
+            )
         selected += [item for item in found if item not in selected]
     return selected
 
@@ -410,7 +415,11 @@ def expand_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
 
     Returns a new config (the given one is not changed) and each sweep's members.
     """
-    scenarios = dict(config.get("scenarios") or {})
+    if not isinstance(config.get("scenarios"), Mapping) or not isinstance(
+        config.get("run", {}), Mapping
+    ):
+        return dict(config), {}  # not a config to expand: the schema says what is wrong
+    scenarios = dict(config["scenarios"])
     expanded, members = expand_sweeps(scenarios, config.get("sweeps"))
     result = dict(config)
     result["scenarios"] = {**scenarios, **expanded}

@@ -310,8 +310,11 @@ def test_run_scenarios_names_sweeps_scenarios_and_globs() -> None:
     names = list(expanded["scenarios"])
     assert sweeps.select_scenarios(["*"], names, members) == names
     assert sweeps.select_scenarios(["*__c=2", "gas"], names, members) == ["cost__c=2", "gas__g=3"]
-    # an unknown name is left for selected_scenarios() to report with the closest name
-    assert sweeps.select_scenarios(["nationl"], names, members) == ["nationl"]
+    # an unknown name is an error with the closest scenario or sweep
+    with pytest.raises(
+        sweeps.SweepError, match="'cots' is neither a scenario nor a sweep. Did you mean 'cost'?"
+    ):
+        sweeps.select_scenarios(["cots"], names, members)
     with pytest.raises(sweeps.SweepError, match="'x\\*' matches no scenario"):
         sweeps.select_scenarios(["x*"], names, members)
 
