@@ -12,6 +12,10 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
+# `sweeps:` expanded into scenarios first, so that the schema validates each of them too
+include: "rules/sweeps.smk"
+
+
 validate(config, "config/schema.yaml")
 
 
@@ -20,6 +24,7 @@ include: "rules/convert.smk"
 include: "rules/preprocess.smk"
 include: "rules/model.smk"
 include: "rules/postprocess.smk"
+include: "rules/summary.smk"
 
 
 rule all:
@@ -42,6 +47,7 @@ rule all:
             scenario=selected_scenarios(),
         ),
         rules.compare_scenarios.output,
+        rules.summarise.output,
 
 
 onsuccess:

@@ -15,7 +15,7 @@ ROOT = Path(workflow.basedir)
 
 
 wildcard_constraints:
-    scenario=r"[a-z0-9_-]+",
+    scenario=sweeps.SCENARIO_NAME,  # `[a-z0-9][a-z0-9_.=-]*`: sweep members are `a__b=0.5`
 
 
 def _load_code_hash():

@@ -77,7 +77,14 @@ def report(done: subprocess.CompletedProcess) -> str:
 # Each kind of change → the rules a dry run then plans (after a complete run of the tiny model).
 # Edits to esmflow change the code hash of the rules whose scripts import the edited module
 # (esmflow/code_hash.py); everything downstream follows. `all` is the target rule.
-AFTER_SOLVE = {"solve_model", "postprocess", "overview", "dump_provenance", "compare_scenarios"}
+AFTER_SOLVE = {
+    "solve_model",
+    "postprocess",
+    "overview",
+    "dump_provenance",
+    "compare_scenarios",
+    "summarise",
+}
 AFTER_BUILD = {"build_model", *AFTER_SOLVE}
 EVERYTHING = {
     "prepare_inputs",
@@ -100,6 +107,7 @@ RERUNS = {
         "overview",
         "dump_provenance",
         "compare_scenarios",
+        "summarise",
         "all",
     },
     # the figures' style: the clustering's figure too
@@ -327,6 +335,7 @@ def test_a_clustered_scenario_runs_end_to_end(repo_copy: Path) -> None:
         "overview",
         "dump_provenance",
         "compare_scenarios",
+        "summarise",
         "all",
     }, report(changed)
 
