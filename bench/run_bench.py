@@ -290,7 +290,7 @@ def build_case(case: dict[str, Any], mark: Any = None) -> tuple[Any, dict[str, A
         "build",
         rows=int(model.ncons),
         columns=int(model.nvars),
-        nonzeros=int(sum(int((c.vars != -1).sum()) for _, c in model.constraints.items())),
+        nonzeros=int(sum(int((c.vars.values != -1).sum()) for _, c in model.constraints.items())),
     )
     return program, config, inputs, math
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import linopy
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -135,3 +136,42 @@ def test_a_highs_name_wins_over_another_solvers_name_for_the_same_option() -> No
     with pytest.warns(ModelWarning, match=r"(?s)'mip_rel_gap' is also given.*'mipgap' is ignored"):
         options = highs_options({"mipgap": 0.05, "mip_rel_gap": 0.01})
     assert options == {"mip_rel_gap": 0.01}
+
+
+def test_large_lp_gets_the_interior_point_with_crossover_unless_the_modeller_chose() -> None:
+    from esmflow.backends.highs import LARGE_LP_NONZEROS, LARGE_LP_SETTINGS, lp_defaults
+
+    assert lp_defaults(LARGE_LP_NONZEROS - 1, {}) == {}  # small: HiGHS's own choice
+    assert lp_defaults(LARGE_LP_NONZEROS, {}) == LARGE_LP_SETTINGS
+    assert lp_defaults(LARGE_LP_NONZEROS, {"solver": "simplex"}) == {}  # the modeller's method
+    # the modeller's crossover setting stays, the method is still added
+    chosen = lp_defaults(LARGE_LP_NONZEROS, {"run_crossover": "off"})
+    assert "run_crossover" not in chosen and chosen["solver"] == LARGE_LP_SETTINGS["solver"]
+
+
+def test_interior_point_default_keeps_basis_duals_and_resolves_by_simplex(monkeypatch) -> None:
+    import esmflow.backends.highs as highs_module
+    from esmflow.math.program import ProgramChanges
+
+    monkeypatch.setattr(highs_module, "LARGE_LP_NONZEROS", 1)  # the textbook LP counts as large
+    program = textbook_lp()
+    session = HighsSession(program, SolveOptions(threads=1))
+    assert session.highs.getOptionValue("solver")[1] == highs_module.LARGE_LP_SETTINGS["solver"]
+    assert session.solve().objective == pytest.approx(36)
+    # crossover ends at a vertex: a basis, and Wyndor's dual prices (0, 3/2, 1) of plant_1..3
+    assert session.highs.getInfo().basis_validity == 1
+    assert [abs(d) for d in session.highs.getSolution().row_dual] == pytest.approx([0, 1.5, 1])
+    # plant_3 raised to 24 (3x + 2y ≤ 24): the optimum moves to x = 4, y = 6, 3·4 + 5·6 = 42,
+    # re-solved by simplex from the last basis
+    label = int(program.model.constraints["plant_3"].labels)
+    session.apply(ProgramChanges(row_bounds=[(np.array([label]), [-np.inf], [24.0])]))
+    assert session.highs.getOptionValue("solver")[1] == "simplex"
+    assert session.solve().objective == pytest.approx(42)
+
+
+def test_on_off_options_written_as_yaml_booleans_reach_highs_as_strings() -> None:
+    # YAML reads `run_crossover: off` as False; HiGHS's option is the string "off"
+    assert highs_options({"run_crossover": False, "presolve": True}) == {
+        "run_crossover": "off",
+        "presolve": "on",
+    }

@@ -93,6 +93,11 @@ class HighsSession:
                 log_fn=Path(options.log_file) if options.log_file else None,
             )
         model.solver = self._solver  # for the diagnosis of a failed solve (HiGHS's IIS, rays)
+        self.defaults = {} if self.is_mip else lp_defaults(self.highs.getNumNz(), solver_options)
+        for name, value in self.defaults.items():
+            self.highs.setOptionValue(name, value)
+        if self.defaults:
+            logger.info("HiGHS settings for this linear program: %s", self.defaults)
 
     @property
     def highs(self) -> highspy.Highs:
@@ -166,6 +171,9 @@ class HighsSession:
                 highs.changeCoeff(int(row), int(column), float(value))
         if changes.objective is not None:
             self._set_objective(changes)
+        if not self.has_changed and "solver" in self.defaults:
+            # a re-solve starts from the basis of the last (crossover gives one): simplex's job
+            self.highs.setOptionValue("solver", "simplex")
         self.has_changed = True
 
     def _set_objective(self, changes: ProgramChanges) -> None:
@@ -186,6 +194,30 @@ class HighsSession:
 
     def close(self) -> None:
         """Nothing to release: the HiGHS model lives as long as the program (for diagnosis)."""
+
+
+# A linear program at least this large (nonzeros of its matrix) is solved by an interior-point
+# method with crossover unless the model or scenario chooses `solver`: on esmflow's energy LPs
+# HiGHS's dual simplex needs iterations that grow faster than the horizon (bench/README.md,
+# "Solver settings", has the measurements); below it, HiGHS's own choice (dual simplex) is as
+# fast and the interior point brings nothing.
+LARGE_LP_NONZEROS = 300_000
+# The interior-point settings for a large LP. Crossover stays on: it ends at a vertex, so the
+# duals are those of a basis (prices as the simplex gives them) and a re-solve after `apply`
+# starts from that basis.
+LARGE_LP_SETTINGS: dict[str, Any] = {"solver": "ipx", "run_crossover": "on"}
+
+
+def lp_defaults(nonzeros: int, chosen: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings esmflow adds for a linear program: none the modeller chose is changed.
+
+    A modeller's `solver` (or `run_crossover`) in the model's `config.solve.solver_options` or
+    the scenario's `solver.options` wins; so does a method given by another solver's name
+    (`method: 1`), which `highs_options` has already turned into `solver`.
+    """
+    if nonzeros < LARGE_LP_NONZEROS or "solver" in chosen:
+        return {}
+    return {name: value for name, value in LARGE_LP_SETTINGS.items() if name not in chosen}
 
 
 def _positions(
@@ -297,8 +329,11 @@ def _known_options(options: Mapping[str, Any]) -> dict[str, Any]:
     listed = [name for name in dir(highs.getOptions()) if not name.startswith("_")]
     kept = {}
     for name, value in options.items():
-        status, _ = highs.getOptionType(str(name))
+        status, kind = highs.getOptionType(str(name))
         if status == highspy.HighsStatus.kOk:
+            # YAML reads `run_crossover: off` as False; HiGHS's on/off options are strings
+            if isinstance(value, bool) and kind == highspy.HighsOptionType.kString:
+                value = "on" if value else "off"
             kept[str(name)] = value
             continue
         closest = closest_name(str(name), listed, cutoff=0.5)
