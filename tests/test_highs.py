@@ -175,3 +175,14 @@ def test_on_off_options_written_as_yaml_booleans_reach_highs_as_strings() -> Non
         "run_crossover": "off",
         "presolve": "on",
     }
+
+
+def test_threads_default_to_the_cores_this_process_may_use() -> None:
+    import os
+
+    from esmflow.options import available_cores
+
+    # a Snakemake job passes the cores its rule was given; otherwise every core we may run on
+    assert available_cores() == len(os.sched_getaffinity(0))
+    assert SolveOptions.from_model_config({}).threads == available_cores()
+    assert SolveOptions.from_model_config({}, {"threads": 3}).threads == 3
