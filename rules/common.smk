@@ -185,7 +185,9 @@ def custom_constraints_file(wildcards) -> list[str]:
 
 def solver_threads(wildcards) -> int:
     """Threads of the solve job: the scenario's `solver.threads`, else every core of the run."""
-    return int(scenario_config(wildcards.scenario)["solver"].get("threads") or workflow.cores)
+    return int(
+        scenario_config(wildcards.scenario)["solver"].get("threads") or workflow.cores
+    )
 
 
 def solve_memory(wildcards, input, attempt) -> int:
