@@ -103,7 +103,9 @@ def export(case_name: str) -> Path:
     return path
 
 
-def load_lp(path: Path, order: str | None, seed: int = 0) -> tuple[Any, dict[str, Any]]:
+def load_lp(
+    path: Path, order: str | None, seed: int = 0, cost_cap: float | None = None
+) -> tuple[Any, dict[str, Any]]:
     """The stored LP as a highspy HighsLp, its rows and columns permuted as `order` says."""
     import highspy
     import scipy.sparse as sp
@@ -131,6 +133,8 @@ def load_lp(path: Path, order: str | None, seed: int = 0) -> tuple[Any, dict[str
     lp.a_matrix_.start_ = matrix.indptr
     lp.a_matrix_.index_ = matrix.indices
     lp.a_matrix_.value_ = matrix.data
+    if cost_cap is not None:  # diagnostic only: changes the LP (bigM slack cheaper)
+        lp.col_cost_ = np.clip(lp.col_cost_, -cost_cap, cost_cap)
     lp.offset_ = float(data["offset"])
     if int(data["sense"]):
         lp.sense_ = highspy.ObjSense.kMaximize
@@ -138,11 +142,17 @@ def load_lp(path: Path, order: str | None, seed: int = 0) -> tuple[Any, dict[str
     return lp, size
 
 
-def solve_one(case: str, options: dict[str, Any], threads: int, order: str | None) -> dict:
+def solve_one(
+    case: str,
+    options: dict[str, Any],
+    threads: int,
+    order: str | None,
+    cost_cap: float | None = None,
+) -> dict:
     """Solve the stored LP once in this process; HiGHS's own numbers."""
     import highspy
 
-    lp, size = load_lp(lp_path(case), order)
+    lp, size = load_lp(lp_path(case), order, cost_cap=cost_cap)
     highs = highspy.Highs()
     highs.setOptionValue("log_to_console", False)
     log = OUT / f"highs_{case}_{time.strftime('%H%M%S')}.log"  # HiGHS's own log of this run
@@ -276,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--order", choices=["random", "reverse", "rows-random", "cols-random"])
     parser.add_argument("--label")
+    parser.add_argument(
+        "--cost-cap", type=float, help="diagnostic: cap |cost| (the bigM slack) at this value"
+    )
     parser.add_argument("--only", type=int, nargs="*", help="indices of the standard sweep")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
@@ -285,7 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.action == "one":
         spec = json.loads(args.spec)
         record = solve_one(
-            args.case, spec.get("set", {}), spec.get("threads", 1), spec.get("order")
+            args.case,
+            spec.get("set", {}),
+            spec.get("threads", 1),
+            spec.get("order"),
+            spec.get("cost_cap"),
         )
         print(json.dumps(record))
     elif args.action == "run":
@@ -297,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
             f", order {args.order}" if args.order else ""
         )
         setting = {"label": label, "set": options, "threads": args.threads, "order": args.order}
+        if args.cost_cap is not None:
+            setting["cost_cap"] = args.cost_cap
+            setting["label"] += f", costs capped at {args.cost_cap:g} (another LP)"
         print(HEADER)
         run_fresh(args.case, setting, args.timeout)
     elif args.action == "sweep":

@@ -186,3 +186,38 @@ def test_threads_default_to_the_cores_this_process_may_use() -> None:
     assert available_cores() == len(os.sched_getaffinity(0))
     assert SolveOptions.from_model_config({}).threads == available_cores()
     assert SolveOptions.from_model_config({}, {"threads": 3}).threads == 3
+
+
+def _slack_lp(generation_max: float) -> Program:
+    """min g + 1e6·u  s.t.  g + u = 5 (demand), 0 ≤ g ≤ generation_max, u ≥ 0 (unmet demand)."""
+    model = linopy.Model()
+    g = model.add_variables(lower=0, upper=generation_max, name="flow_out")
+    u = model.add_variables(lower=0, name="unmet_demand")
+    model.add_constraints(g + u == 5, name="system_balance")
+    model.add_objective(g + 1e6 * u)
+    return Program(model=model)
+
+
+@pytest.mark.parametrize(
+    ("generation_max", "objective"),
+    [
+        (10, 5),  # g = 5, u = 0: the penalty lowered to 100 × 1 changes nothing; price 1
+        (3, 3 + 2e6),  # g = 3, u = 2 at any penalty: bigM restored and solved again
+    ],
+)
+def test_bigm_penalty_lowered_for_the_interior_point_keeps_the_optimum(
+    monkeypatch, generation_max: float, objective: float
+) -> None:
+    import esmflow.backends.highs as highs_module
+
+    monkeypatch.setattr(highs_module, "LARGE_LP_NONZEROS", 1)
+    session = HighsSession(_slack_lp(generation_max), SolveOptions(threads=1))
+    column = session._penalty.positions[0]
+    assert session.highs.getLp().col_cost_[column] == pytest.approx(100)  # 100 × largest other
+    result = session.solve()
+    assert result.objective == pytest.approx(objective, rel=1e-9)
+    assert float(result.solution["unmet_demand"]) == pytest.approx(5 - min(generation_max, 5))
+    if generation_max >= 5:  # the balance's price is that of the program with bigM: 1
+        assert session.highs.getSolution().row_dual[0] == pytest.approx(1)
+    else:  # the program HiGHS holds is the modeller's again
+        assert session.highs.getLp().col_cost_[column] == pytest.approx(1e6)

@@ -10,10 +10,12 @@ unbounded one, the variables along which the cost falls without end.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +100,8 @@ class HighsSession:
             self.highs.setOptionValue(name, value)
         if self.defaults:
             logger.info("HiGHS settings for this linear program: %s", self.defaults)
+        # the bigM penalties lowered for the interior point (checked after the solve)
+        self._penalty = PenaltyCap.apply(model, self.highs) if self.defaults.get("solver") else None
 
     @property
     def highs(self) -> highspy.Highs:
@@ -123,6 +127,14 @@ class HighsSession:
             raise ModelError(_diagnose(model, self._terms, status, termination, iis_strategy))
         gap = float(self.highs.getInfo().mip_gap) if self.is_mip else None
         objective = float(result.solution.objective) + self.program.objective_constant
+        if self._penalty is not None:
+            extra = self._penalty.extra_cost(self.highs)
+            if extra > PENALTY_TOLERANCE * max(1.0, abs(objective)):
+                # the slack is used: only the modeller's bigM prices it right; solve again
+                logger.info("unmet demand or unused supply at the optimum: bigM restored")
+                self._restore_penalty()
+                return self.solve(with_expressions)
+            objective += extra  # (0 or nearly: the slack is unused)
         logger.info(
             "HiGHS: %s, objective %.10g, %s, %.3f s",
             termination,
@@ -149,10 +161,19 @@ class HighsSession:
             return TIME_LIMIT_FEASIBLE
         return termination
 
+    def _restore_penalty(self) -> None:
+        """Give the slack columns their bigM costs back (the program as built)."""
+        if self._penalty is not None:
+            self._penalty.restore(self.highs)
+            self._penalty = None
+            if "solver" in self.defaults:  # from the last basis
+                self.highs.setOptionValue("solver", "simplex")
+
     def apply(self, changes: ProgramChanges) -> None:
         """Change bounds, right-hand sides, coefficients and costs of the program HiGHS holds."""
         if not changes:
             return
+        self._restore_penalty()
         model = self.program.model
         highs = self.highs
         columns = model.variables.label_index.label_to_pos
@@ -205,7 +226,80 @@ LARGE_LP_NONZEROS = 300_000
 # The interior-point settings for a large LP. Crossover stays on: it ends at a vertex, so the
 # duals are those of a basis (prices as the simplex gives them) and a re-solve after `apply`
 # starts from that basis.
-LARGE_LP_SETTINGS: dict[str, Any] = {"solver": "ipx", "run_crossover": "on"}
+# HiPO (HiGHS's newer, parallel interior point) needs the `highspy-extras` package; without it,
+# IPX.
+LARGE_LP_SETTINGS: dict[str, Any] = {
+    "solver": "hipo" if importlib.util.find_spec("highspy_extras") else "ipx",
+    "run_crossover": "on",
+}
+
+
+# `ensure_feasibility`'s slack columns, priced at `bigM` in the objective.
+PENALTY_SLACKS = ("unmet_demand", "unused_supply")
+# For the interior point their cost is lowered to this multiple of the largest other cost.
+PENALTY_CAP_FACTOR = 100.0
+# The slack counts as unused if it would add less than this (relative) to the objective at bigM.
+PENALTY_TOLERANCE = 1e-9
+
+
+@dataclass
+class PenaltyCap:
+    """The bigM costs of the slack columns, lowered for the solve, and how to undo that.
+
+    Why: a penalty of 1e5–1e6 beside costs of 1e-3–1e3 wrecks an interior-point method (its
+    iterates push energy through the slack, the objective runs to 1e11, and IPX stops with
+    "no progress"; HiPO fails), while simplex does not care. Why it keeps the optimum: with the
+    slack `s ≥ 0` (or `≤ 0` for unused supply, cost sign alike) priced at `M' < M`, every
+    solution costs at least as much at `M` as at `M'`, so an optimum at `M'` whose slack is
+    zero costs the same at `M` and is optimal there too; its row duals stay dual feasible at
+    `M` (the slack's reduced cost only grows) and complementary (the slack is zero), so the
+    prices are those of the modeller's program. If the slack is used at the optimum, the
+    session restores `M` and solves again (simplex, from the basis).
+    """
+
+    positions: np.ndarray
+    original: np.ndarray
+    lowered: np.ndarray
+
+    @classmethod
+    def apply(cls, model: linopy.Model, highs: highspy.Highs) -> PenaltyCap | None:
+        """Lower the slack costs above PENALTY_CAP_FACTOR × the largest other |cost|."""
+        to_pos = model.variables.label_index.label_to_pos
+        found = []
+        for name in PENALTY_SLACKS:
+            if name in model.variables:
+                labels = model.variables[name].labels.values.ravel()
+                at = to_pos[labels[labels >= 0]]
+                found.append(at[at >= 0])
+        positions = np.concatenate(found).astype(np.int32) if found else np.empty(0, np.int32)
+        if not len(positions):
+            return None
+        costs = np.asarray(highs.getLp().col_cost_, dtype=float)
+        others = np.abs(np.delete(costs, positions))
+        largest = float(others.max()) if others.size else 0.0
+        if largest <= 0:
+            return None
+        original = costs[positions]
+        limit = PENALTY_CAP_FACTOR * largest
+        lowered = np.sign(original) * np.minimum(np.abs(original), limit)
+        if np.array_equal(lowered, original):
+            return None
+        highs.changeColsCost(len(positions), positions, lowered)
+        logger.info(
+            "bigM penalty of %d slack columns lowered from %.3g to %.3g for the solve",
+            len(positions),
+            float(np.abs(original).max()),
+            limit,
+        )
+        return cls(positions, original, lowered)
+
+    def extra_cost(self, highs: highspy.Highs) -> float:
+        """What the slack of the last solution adds at the modeller's bigM (≥ 0)."""
+        values = np.asarray(highs.getSolution().col_value, dtype=float)[self.positions]
+        return float(np.sum((self.original - self.lowered) * values))
+
+    def restore(self, highs: highspy.Highs) -> None:
+        highs.changeColsCost(len(self.positions), self.positions, self.original)
 
 
 def lp_defaults(nonzeros: int, chosen: Mapping[str, Any]) -> dict[str, Any]:
