@@ -221,3 +221,13 @@ def test_bigm_penalty_lowered_for_the_interior_point_keeps_the_optimum(
         assert session.highs.getSolution().row_dual[0] == pytest.approx(1)
     else:  # the program HiGHS holds is the modeller's again
         assert session.highs.getLp().col_cost_[column] == pytest.approx(1e6)
+
+
+def test_bigm_penalty_is_lowered_when_the_modeller_asks_for_an_interior_point() -> None:
+    # a small LP (no defaults), but `solver: ipx` chosen: the slack's 1e6 becomes 100 × 1;
+    # with simplex (HiGHS's choice) the program is left as built
+    session = HighsSession(_slack_lp(10), SolveOptions(options={"solver": "ipx"}, threads=1))
+    assert session.highs.getLp().col_cost_[1] == pytest.approx(100)
+    assert session.solve().objective == pytest.approx(5)
+    session = HighsSession(_slack_lp(10), SolveOptions(threads=1))
+    assert session._penalty is None and session.highs.getLp().col_cost_[1] == pytest.approx(1e6)

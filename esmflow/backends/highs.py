@@ -100,8 +100,10 @@ class HighsSession:
             self.highs.setOptionValue(name, value)
         if self.defaults:
             logger.info("HiGHS settings for this linear program: %s", self.defaults)
-        # the bigM penalties lowered for the interior point (checked after the solve)
-        self._penalty = PenaltyCap.apply(model, self.highs) if self.defaults.get("solver") else None
+        # the bigM penalties lowered for an interior point (checked after the solve)
+        method = str({**solver_options, **self.defaults}.get("solver", "choose"))
+        interior = not self.is_mip and method in INTERIOR_POINT_SOLVERS
+        self._penalty = PenaltyCap.apply(model, self.highs) if interior else None
 
     @property
     def highs(self) -> highspy.Highs:
@@ -234,6 +236,8 @@ LARGE_LP_SETTINGS: dict[str, Any] = {
 }
 
 
+# HiGHS's `solver` values that run an interior point first.
+INTERIOR_POINT_SOLVERS = ("ipm", "ipx", "hipo")
 # `ensure_feasibility`'s slack columns, priced at `bigM` in the objective.
 PENALTY_SLACKS = ("unmet_demand", "unused_supply")
 # For the interior point their cost is lowered to this multiple of the largest other cost.
