@@ -251,12 +251,14 @@ def time_stages(
             "objective": result.objective,
         }
     )
+    # what HiGHS ran with: the modeller's options and those esmflow adds for a large LP
+    effective = {**getattr(session, "defaults", {}), **dict(options.options)}
     return _with(
         rows,
         n_timesteps=steps,
-        solver=options.options.get("solver", "choose"),
+        solver=effective.get("solver", "choose"),
         threads=options.threads,
-        solver_options=json.dumps(dict(options.options), sort_keys=True),
+        solver_options=json.dumps(effective, sort_keys=True),
     )
 
 
@@ -409,7 +411,10 @@ def bench_case(
         solver["threads"] = args.threads
     solve = case.get("solve", True) and not args.no_solve
     print(f"\n== {case['label']}: {case['model']} scenario={case['scenario']} set={case['set']}")
+    from importlib.metadata import version
+
     base = {"case": case["label"], "highspy": highs_version(), "commit": git_commit()}
+    base["version"] = version("esmflow")
     try:  # written once here (a synthetic model), then read by every run
         case = {**case, "model": str(model_path(case))}
     except SyntheticUnavailable as err:
