@@ -144,6 +144,9 @@ def test_large_lp_gets_the_interior_point_with_crossover_unless_the_modeller_cho
     assert lp_defaults(LARGE_LP_NONZEROS - 1, {}) == {}  # small: HiGHS's own choice
     assert lp_defaults(LARGE_LP_NONZEROS, {}) == LARGE_LP_SETTINGS
     assert lp_defaults(LARGE_LP_NONZEROS, {"solver": "simplex"}) == {}  # the modeller's method
+    # bigM 9 000× the other costs (Calliope's national_scale): HiGHS's choice; 52× (ours): IPM
+    assert lp_defaults(LARGE_LP_NONZEROS, {}, penalty_ratio=9000) == {}
+    assert lp_defaults(LARGE_LP_NONZEROS, {}, penalty_ratio=52) == LARGE_LP_SETTINGS
     # the modeller's crossover setting stays, the method is still added
     chosen = lp_defaults(LARGE_LP_NONZEROS, {"run_crossover": "off"})
     assert "run_crossover" not in chosen and chosen["solver"] == LARGE_LP_SETTINGS["solver"]
@@ -206,12 +209,10 @@ def _slack_lp(generation_max: float) -> Program:
     ],
 )
 def test_bigm_penalty_lowered_for_the_interior_point_keeps_the_optimum(
-    monkeypatch, generation_max: float, objective: float
+    generation_max: float, objective: float
 ) -> None:
-    import esmflow.backends.highs as highs_module
-
-    monkeypatch.setattr(highs_module, "LARGE_LP_NONZEROS", 1)
-    session = HighsSession(_slack_lp(generation_max), SolveOptions(threads=1))
+    options = SolveOptions(options={"solver": "ipx"}, threads=1)  # an interior point
+    session = HighsSession(_slack_lp(generation_max), options)
     column = session._penalty.positions[0]
     assert session.highs.getLp().col_cost_[column] == pytest.approx(100)  # 100 × largest other
     result = session.solve()
@@ -221,6 +222,14 @@ def test_bigm_penalty_lowered_for_the_interior_point_keeps_the_optimum(
         assert session.highs.getSolution().row_dual[0] == pytest.approx(1)
     else:  # the program HiGHS holds is the modeller's again
         assert session.highs.getLp().col_cost_[column] == pytest.approx(1e6)
+
+
+def test_a_large_lp_with_a_steep_bigm_keeps_highs_choice(monkeypatch) -> None:
+    import esmflow.backends.highs as highs_module
+
+    monkeypatch.setattr(highs_module, "LARGE_LP_NONZEROS", 1)
+    # bigM 1e6 against a largest other cost of 1: ratio 1e6 > 100, no interior point added
+    assert HighsSession(_slack_lp(10), SolveOptions(threads=1)).defaults == {}
 
 
 def test_bigm_penalty_is_lowered_when_the_modeller_asks_for_an_interior_point() -> None:

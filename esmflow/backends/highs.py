@@ -95,7 +95,13 @@ class HighsSession:
                 log_fn=Path(options.log_file) if options.log_file else None,
             )
         model.solver = self._solver  # for the diagnosis of a failed solve (HiGHS's IIS, rays)
-        self.defaults = {} if self.is_mip else lp_defaults(self.highs.getNumNz(), solver_options)
+        self.defaults = (
+            {}
+            if self.is_mip
+            else lp_defaults(
+                self.highs.getNumNz(), solver_options, PenaltyCap.ratio(model, self.highs)
+            )
+        )
         for name, value in self.defaults.items():
             self.highs.setOptionValue(name, value)
         if self.defaults:
@@ -265,9 +271,9 @@ class PenaltyCap:
     original: np.ndarray
     lowered: np.ndarray
 
-    @classmethod
-    def apply(cls, model: linopy.Model, highs: highspy.Highs) -> PenaltyCap | None:
-        """Lower the slack costs above PENALTY_CAP_FACTOR × the largest other |cost|."""
+    @staticmethod
+    def _columns(model: linopy.Model, highs: highspy.Highs) -> tuple[np.ndarray, np.ndarray, float]:
+        """The slack columns' HiGHS positions, every column's cost, the largest other |cost|."""
         to_pos = model.variables.label_index.label_to_pos
         found = []
         for name in PENALTY_SLACKS:
@@ -276,12 +282,23 @@ class PenaltyCap:
                 at = to_pos[labels[labels >= 0]]
                 found.append(at[at >= 0])
         positions = np.concatenate(found).astype(np.int32) if found else np.empty(0, np.int32)
-        if not len(positions):
-            return None
-        costs = np.asarray(highs.getLp().col_cost_, dtype=float)
-        others = np.abs(np.delete(costs, positions))
-        largest = float(others.max()) if others.size else 0.0
-        if largest <= 0:
+        costs = np.asarray(highs.getLp().col_cost_, dtype=float) if len(positions) else None
+        others = np.abs(np.delete(costs, positions)) if costs is not None else np.empty(0)
+        return positions, costs, float(others.max()) if others.size else 0.0
+
+    @classmethod
+    def ratio(cls, model: linopy.Model, highs: highspy.Highs) -> float:
+        """The largest slack |cost| over the largest other |cost| (0 without slack)."""
+        positions, costs, largest = cls._columns(model, highs)
+        if not len(positions) or largest <= 0:
+            return 0.0
+        return float(np.abs(costs[positions]).max()) / largest
+
+    @classmethod
+    def apply(cls, model: linopy.Model, highs: highspy.Highs) -> PenaltyCap | None:
+        """Lower the slack costs above PENALTY_CAP_FACTOR × the largest other |cost|."""
+        positions, costs, largest = cls._columns(model, highs)
+        if not len(positions) or largest <= 0:
             return None
         original = costs[positions]
         limit = PENALTY_CAP_FACTOR * largest
@@ -306,14 +323,20 @@ class PenaltyCap:
         highs.changeColsCost(len(self.positions), self.positions, self.original)
 
 
-def lp_defaults(nonzeros: int, chosen: Mapping[str, Any]) -> dict[str, Any]:
+def lp_defaults(
+    nonzeros: int, chosen: Mapping[str, Any], penalty_ratio: float = 0.0
+) -> dict[str, Any]:
     """The settings esmflow adds for a linear program: none the modeller chose is changed.
 
     A modeller's `solver` (or `run_crossover`) in the model's `config.solve.solver_options` or
     the scenario's `solver.options` wins; so does a method given by another solver's name
-    (`method: 1`), which `highs_options` has already turned into `solver`.
+    (`method: 1`), which `highs_options` has already turned into `solver`. An LP whose bigM
+    penalty is more than PENALTY_CAP_FACTOR × its other costs (`penalty_ratio`) stays with
+    HiGHS's choice (dual simplex): on Calliope's national_scale year (bigM 9 000× its other
+    costs) HiPO stalls even with the penalty lowered, and the simplex that follows starts from
+    scratch (bench/README.md).
     """
-    if nonzeros < LARGE_LP_NONZEROS or "solver" in chosen:
+    if nonzeros < LARGE_LP_NONZEROS or "solver" in chosen or penalty_ratio > PENALTY_CAP_FACTOR:
         return {}
     return {name: value for name, value in LARGE_LP_SETTINGS.items() if name not in chosen}
 
