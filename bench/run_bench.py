@@ -224,7 +224,18 @@ def time_stages(
     program, config, inputs, math = build_case(case, mark)
     model = program.model
     steps = int(inputs.sizes["timesteps"])
-    if not solve:
+    if not solve:  # end to end = launch → program built
+        built = rows[-1]
+        size = {key: built[key] for key in ("rows", "columns", "nonzeros")}
+        rows.append(
+            {
+                "stage": "end_to_end",
+                "wall_s": time.time() - launched,
+                "cpu_s": time.process_time(),
+                "peak_rss_mb": peak_rss_mb(),
+                **size,
+            }
+        )
         return _with(rows, n_timesteps=steps)
     options = SolveOptions.from_model_config(config, solver)
     with warnings.catch_warnings():
@@ -483,7 +494,7 @@ def _cell(value: Any, width: int, digits: int = 1) -> str:
 def print_table(rows: list[dict[str, Any]]) -> str:
     """The run as a table (medians over repeats): a line per case and tool; returns the text."""
     header = (
-        f"{'case':24}{'tool':9}{'steps':>6}{'rows':>9}{'cols':>9}{'nnz':>10}{'import':>7}"
+        f"{'case':24}{'tool':9}{'steps':>6}{'rows':>11}{'cols':>11}{'nnz':>11}{'import':>7}"
         f"{'prepare':>8}{'build':>7}{'handover':>9}{'HiGHS':>8}{'iters':>9}{'end2end':>8}"
         f"{'CPU':>8}{'peak MB':>8}  objective / note"
     )
@@ -511,9 +522,9 @@ def print_table(rows: list[dict[str, Any]]) -> str:
         # Calliope's stages: read → "prepare", build (its hand-over included), solve → HiGHS
         lines.append(
             f"{case:24}{tool:9}{_cell(get('end_to_end', 'n_timesteps'), 6, 0)}"
-            f"{_cell(get('end_to_end', 'rows') or get('build', 'rows'), 9, 0)}"
-            f"{_cell(get('end_to_end', 'columns') or get('build', 'columns'), 9, 0)}"
-            f"{_cell(get('end_to_end', 'nonzeros') or get('build', 'nonzeros'), 10, 0)}"
+            f"{_cell(get('end_to_end', 'rows') or get('build', 'rows'), 11, 0)}"
+            f"{_cell(get('end_to_end', 'columns') or get('build', 'columns'), 11, 0)}"
+            f"{_cell(get('end_to_end', 'nonzeros') or get('build', 'nonzeros'), 11, 0)}"
             f"{_cell(None if calliope else get('import'), 7)}"
             f"{_cell(get('read' if calliope else 'prepare'), 8)}{_cell(get('build'), 7)}"
             f"{_cell(None if calliope else get('handover'), 9)}{_cell(get('highs'), 8)}"
