@@ -32,10 +32,17 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q || test $$? -eq 5
 
-# objectives and capacities against Calliope 0.7 (its example models), then stage timings
+# Without CASES: objectives and capacities against Calliope 0.7 (its example models), then every
+# bench case's stage timings (hours). `make bench CASES=national_week,national_month` times a
+# subset (`$(BIN)/python bench/run_bench.py --list` names them). Each run writes
+# bench/results/<UTC time>.csv; check_bench.py flags cases slower than in the previous run.
+CASES ?=
 bench: $(STAMP)
+ifeq ($(CASES),)
 	$(BIN)/python bench/compare_calliope.py
-	$(BIN)/python bench/run_bench.py
+endif
+	$(BIN)/python bench/run_bench.py $(if $(CASES),--cases $(CASES))
+	$(BIN)/python bench/check_bench.py
 
 clean-results:
 	rm -rf results/*/ logs/*/ benchmarks/*/

@@ -66,6 +66,39 @@ def mode_details(m, results: xr.Dataset) -> dict:
     return details
 
 
+def highs_size(m) -> dict:
+    """Rows, columns and nonzeros of the program Calliope's HiGHS backend holds (if it is one)."""
+    highs = getattr(getattr(m, "backend", None), "_instance", None)
+    if highs is None or not hasattr(highs, "getNumNz"):
+        return {}
+    return {"rows": highs.getNumRow(), "columns": highs.getNumCol(), "nonzeros": highs.getNumNz()}
+
+
+def _option(highs, name: str):
+    """An option's value (highspy returns it alone or as (status, value) by version)."""
+    value = highs.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
+def highs_info(m) -> dict:
+    """HiGHS's own run time, iteration counts and version after Calliope's solve."""
+    highs = getattr(getattr(m, "backend", None), "_instance", None)
+    if highs is None or not hasattr(highs, "getInfo"):
+        return {}
+    info = highs.getInfo()
+    from importlib.metadata import version
+
+    return {
+        "time": float(highs.getRunTime()),
+        "simplex_iterations": int(info.simplex_iteration_count),
+        "ipm_iterations": int(info.ipm_iteration_count),
+        "crossover_iterations": int(info.crossover_iteration_count),
+        "threads": int(_option(highs, "threads")),
+        "solver": str(_option(highs, "solver")),
+        "highspy": version("highspy"),
+    }
+
+
 def run(model: str, scenario: str | None, overrides: dict, build_only: bool) -> dict:
     """Read, build (HiGHS backend) and, unless `build_only`, solve one model; time each step."""
     calliope.set_log_verbosity("ERROR", include_solver_output=False)
@@ -83,6 +116,7 @@ def run(model: str, scenario: str | None, overrides: dict, build_only: bool) -> 
         "timings": {"read": read_done - start, "build": build_done - read_done},
         "cpu_timings": {"read": read_cpu - start_cpu, "build": build_cpu - read_cpu},
     }
+    record["size"] = highs_size(m)
     if not build_only:
         m.solve()
         record["timings"]["solve"] = time.perf_counter() - build_done
@@ -101,6 +135,7 @@ def run(model: str, scenario: str | None, overrides: dict, build_only: bool) -> 
             flow_cap=flow_cap_rows(results),
             storage_cap=storage_cap_rows(results),
             details=mode_details(m, m.results),
+            highs=highs_info(m),
         )
     record["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return record

@@ -160,7 +160,9 @@ def parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a HiGHS option (repeatable)",
     )
-    solve_parser.add_argument("--threads", type=int, default=1, help="solver threads")
+    solve_parser.add_argument(
+        "--threads", type=int, help="solver threads (default: every core this process may use)"
+    )
     solve_parser.set_defaults(run=solve)
     plot_parser = commands.add_parser(
         "plot", help="an interactive HTML page (dispatch, storage, capacity) of a results file"

@@ -7,6 +7,7 @@ Config goes in at the edge: the façade, the scripts and the CLI turn the model'
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,14 @@ def chosen_backend(model_config: Mapping[str, Any], workflow_backend: str | None
     return str(build.get("backend") or DEFAULT_BACKEND)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity: a Snakemake job's or SLURM's share)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """Which backend and solver, with which options and threads; where its log goes.
@@ -100,6 +109,9 @@ class SolveOptions:
     ) -> SolveOptions:
         """Merge the model's `config.solve` with a workflow `solver` block (which wins).
 
+        The solver's threads are the override's `threads` (a Snakemake job passes the cores
+        its rule was given), else every core this process may use.
+
         `override` may also name the workflow scenario's `backend` (see `chosen_backend`) and
         its `custom_constraints` file.
         """
@@ -118,7 +130,7 @@ class SolveOptions:
         return cls(
             name=str(override.get("name", "highs")),
             options=options,
-            threads=int(override.get("threads", 1)),
+            threads=int(override.get("threads") or available_cores()),
             log_file=override.get("log_file"),
             zero_threshold=float(solve.get("zero_threshold", 1e-10)),
             backend=chosen_backend(model_config, override.get("backend")),

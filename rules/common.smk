@@ -190,8 +190,10 @@ def custom_constraints_file(wildcards) -> list[str]:
 
 
 def solver_threads(wildcards) -> int:
-    """Threads of the solve job: the scenario's `solver.threads`."""
-    return int(scenario_config(wildcards.scenario)["solver"]["threads"])
+    """Threads of the solve job: the scenario's `solver.threads`, else every core of the run."""
+    return int(
+        scenario_config(wildcards.scenario)["solver"].get("threads") or workflow.cores
+    )
 
 
 # The solve's memory: a base for Python and the libraries plus a share per nonzero of the program's

@@ -10,10 +10,12 @@ unbounded one, the variables along which the cost falls without end.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +95,21 @@ class HighsSession:
                 log_fn=Path(options.log_file) if options.log_file else None,
             )
         model.solver = self._solver  # for the diagnosis of a failed solve (HiGHS's IIS, rays)
+        self.defaults = (
+            {}
+            if self.is_mip
+            else lp_defaults(
+                self.highs.getNumNz(), solver_options, PenaltyCap.ratio(model, self.highs)
+            )
+        )
+        for name, value in self.defaults.items():
+            self.highs.setOptionValue(name, value)
+        if self.defaults:
+            logger.info("HiGHS settings for this linear program: %s", self.defaults)
+        # the bigM penalties lowered for an interior point (checked after the solve)
+        method = str({**solver_options, **self.defaults}.get("solver", "choose"))
+        interior = not self.is_mip and method in INTERIOR_POINT_SOLVERS
+        self._penalty = PenaltyCap.apply(model, self.highs) if interior else None
 
     @property
     def highs(self) -> highspy.Highs:
@@ -118,6 +135,14 @@ class HighsSession:
             raise ModelError(_diagnose(model, self._terms, status, termination, iis_strategy))
         gap = float(self.highs.getInfo().mip_gap) if self.is_mip else None
         objective = float(result.solution.objective) + self.program.objective_constant
+        if self._penalty is not None:
+            extra = self._penalty.extra_cost(self.highs)
+            if extra > PENALTY_TOLERANCE * max(1.0, abs(objective)):
+                # the slack is used: only the modeller's bigM prices it right; solve again
+                logger.info("unmet demand or unused supply at the optimum: bigM restored")
+                self._restore_penalty()
+                return self.solve(with_expressions)
+            objective += extra  # (0 or nearly: the slack is unused)
         logger.info(
             "HiGHS: %s, objective %.10g, %s, %.3f s",
             termination,
@@ -144,10 +169,19 @@ class HighsSession:
             return TIME_LIMIT_FEASIBLE
         return termination
 
+    def _restore_penalty(self) -> None:
+        """Give the slack columns their bigM costs back (the program as built)."""
+        if self._penalty is not None:
+            self._penalty.restore(self.highs)
+            self._penalty = None
+            if "solver" in self.defaults:  # from the last basis
+                self.highs.setOptionValue("solver", "simplex")
+
     def apply(self, changes: ProgramChanges) -> None:
         """Change bounds, right-hand sides, coefficients and costs of the program HiGHS holds."""
         if not changes:
             return
+        self._restore_penalty()
         model = self.program.model
         highs = self.highs
         columns = model.variables.label_index.label_to_pos
@@ -166,6 +200,9 @@ class HighsSession:
                 highs.changeCoeff(int(row), int(column), float(value))
         if changes.objective is not None:
             self._set_objective(changes)
+        if not self.has_changed and "solver" in self.defaults:
+            # a re-solve starts from the basis of the last (crossover gives one): simplex's job
+            self.highs.setOptionValue("solver", "simplex")
         self.has_changed = True
 
     def _set_objective(self, changes: ProgramChanges) -> None:
@@ -186,6 +223,122 @@ class HighsSession:
 
     def close(self) -> None:
         """Nothing to release: the HiGHS model lives as long as the program (for diagnosis)."""
+
+
+# A linear program at least this large (nonzeros of its matrix) is solved by an interior-point
+# method with crossover unless the model or scenario chooses `solver`: on esmflow's energy LPs
+# HiGHS's dual simplex needs iterations that grow faster than the horizon (bench/README.md,
+# "Solver settings", has the measurements); below it, HiGHS's own choice (dual simplex) is as
+# fast and the interior point brings nothing.
+LARGE_LP_NONZEROS = 300_000
+# The interior-point settings for a large LP. Crossover stays on: it ends at a vertex, so the
+# duals are those of a basis (prices as the simplex gives them) and a re-solve after `apply`
+# starts from that basis.
+# HiPO (HiGHS's newer, parallel interior point) needs the `highspy-extras` package; without it,
+# IPX.
+LARGE_LP_SETTINGS: dict[str, Any] = {
+    "solver": "hipo" if importlib.util.find_spec("highspy_extras") else "ipx",
+    "run_crossover": "on",
+}
+
+
+# HiGHS's `solver` values that run an interior point first.
+INTERIOR_POINT_SOLVERS = ("ipm", "ipx", "hipo")
+# `ensure_feasibility`'s slack columns, priced at `bigM` in the objective.
+PENALTY_SLACKS = ("unmet_demand", "unused_supply")
+# For the interior point their cost is lowered to this multiple of the largest other cost.
+PENALTY_CAP_FACTOR = 100.0
+# The slack counts as unused if it would add less than this (relative) to the objective at bigM.
+PENALTY_TOLERANCE = 1e-9
+
+
+@dataclass
+class PenaltyCap:
+    """The bigM costs of the slack columns, lowered for the solve, and how to undo that.
+
+    Why: a penalty of 1e5–1e6 beside costs of 1e-3–1e3 wrecks an interior-point method (its
+    iterates push energy through the slack, the objective runs to 1e11, and IPX stops with
+    "no progress"; HiPO fails), while simplex does not care. Why it keeps the optimum: with the
+    slack `s ≥ 0` (or `≤ 0` for unused supply, cost sign alike) priced at `M' < M`, every
+    solution costs at least as much at `M` as at `M'`, so an optimum at `M'` whose slack is
+    zero costs the same at `M` and is optimal there too; its row duals stay dual feasible at
+    `M` (the slack's reduced cost only grows) and complementary (the slack is zero), so the
+    prices are those of the modeller's program. If the slack is used at the optimum, the
+    session restores `M` and solves again (simplex, from the basis).
+    """
+
+    positions: np.ndarray
+    original: np.ndarray
+    lowered: np.ndarray
+
+    @staticmethod
+    def _columns(model: linopy.Model, highs: highspy.Highs) -> tuple[np.ndarray, np.ndarray, float]:
+        """The slack columns' HiGHS positions, every column's cost, the largest other |cost|."""
+        to_pos = model.variables.label_index.label_to_pos
+        found = []
+        for name in PENALTY_SLACKS:
+            if name in model.variables:
+                labels = model.variables[name].labels.values.ravel()
+                at = to_pos[labels[labels >= 0]]
+                found.append(at[at >= 0])
+        positions = np.concatenate(found).astype(np.int32) if found else np.empty(0, np.int32)
+        costs = np.asarray(highs.getLp().col_cost_, dtype=float) if len(positions) else None
+        others = np.abs(np.delete(costs, positions)) if costs is not None else np.empty(0)
+        return positions, costs, float(others.max()) if others.size else 0.0
+
+    @classmethod
+    def ratio(cls, model: linopy.Model, highs: highspy.Highs) -> float:
+        """The largest slack |cost| over the largest other |cost| (0 without slack)."""
+        positions, costs, largest = cls._columns(model, highs)
+        if not len(positions) or largest <= 0:
+            return 0.0
+        return float(np.abs(costs[positions]).max()) / largest
+
+    @classmethod
+    def apply(cls, model: linopy.Model, highs: highspy.Highs) -> PenaltyCap | None:
+        """Lower the slack costs above PENALTY_CAP_FACTOR × the largest other |cost|."""
+        positions, costs, largest = cls._columns(model, highs)
+        if not len(positions) or largest <= 0:
+            return None
+        original = costs[positions]
+        limit = PENALTY_CAP_FACTOR * largest
+        lowered = np.sign(original) * np.minimum(np.abs(original), limit)
+        if np.array_equal(lowered, original):
+            return None
+        highs.changeColsCost(len(positions), positions, lowered)
+        logger.info(
+            "bigM penalty of %d slack columns lowered from %.3g to %.3g for the solve",
+            len(positions),
+            float(np.abs(original).max()),
+            limit,
+        )
+        return cls(positions, original, lowered)
+
+    def extra_cost(self, highs: highspy.Highs) -> float:
+        """What the slack of the last solution adds at the modeller's bigM (≥ 0)."""
+        values = np.asarray(highs.getSolution().col_value, dtype=float)[self.positions]
+        return float(np.sum((self.original - self.lowered) * values))
+
+    def restore(self, highs: highspy.Highs) -> None:
+        highs.changeColsCost(len(self.positions), self.positions, self.original)
+
+
+def lp_defaults(
+    nonzeros: int, chosen: Mapping[str, Any], penalty_ratio: float = 0.0
+) -> dict[str, Any]:
+    """The settings esmflow adds for a linear program: none the modeller chose is changed.
+
+    A modeller's `solver` (or `run_crossover`) in the model's `config.solve.solver_options` or
+    the scenario's `solver.options` wins; so does a method given by another solver's name
+    (`method: 1`), which `highs_options` has already turned into `solver`. An LP whose bigM
+    penalty is more than PENALTY_CAP_FACTOR × its other costs (`penalty_ratio`) stays with
+    HiGHS's choice (dual simplex): on Calliope's national_scale year (bigM 9 000× its other
+    costs) HiPO stalls even with the penalty lowered, and the simplex that follows starts from
+    scratch (bench/README.md).
+    """
+    if nonzeros < LARGE_LP_NONZEROS or "solver" in chosen or penalty_ratio > PENALTY_CAP_FACTOR:
+        return {}
+    return {name: value for name, value in LARGE_LP_SETTINGS.items() if name not in chosen}
 
 
 def _positions(
@@ -297,8 +450,11 @@ def _known_options(options: Mapping[str, Any]) -> dict[str, Any]:
     listed = [name for name in dir(highs.getOptions()) if not name.startswith("_")]
     kept = {}
     for name, value in options.items():
-        status, _ = highs.getOptionType(str(name))
+        status, kind = highs.getOptionType(str(name))
         if status == highspy.HighsStatus.kOk:
+            # YAML reads `run_crossover: off` as False; HiGHS's on/off options are strings
+            if isinstance(value, bool) and kind == highspy.HighsOptionType.kString:
+                value = "on" if value else "off"
             kept[str(name)] = value
             continue
         closest = closest_name(str(name), listed, cutoff=0.5)

@@ -1,0 +1,85 @@
+"""bench/check_bench.py and run_bench.py's CSV: a slower case is flagged, a steady one is not.
+
+Tiny hand-written CSVs, no model is built or solved (fast).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+
+import check_bench  # noqa: E402
+import run_bench  # noqa: E402
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=run_bench.FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _run(case: str, highspy: str, highs_s: float, iterations: int, objective: float) -> list[dict]:
+    common = {"case": case, "tool": "esmflow", "highspy": highspy}
+    return [
+        {**common, "stage": "highs", "wall_s": highs_s, "simplex_iterations": iterations},
+        {**common, "stage": "end_to_end", "cpu_s": highs_s + 1, "objective": objective},
+    ]
+
+
+def test_slower_case_is_flagged_and_steady_case_is_not(tmp_path):
+    before = _write(
+        tmp_path / "2026-01-01T0000Z.csv",
+        _run("a", "1.15.1", 100.0, 1000, 5.0) + _run("b", "1.15.1", 10.0, 50, 2.0),
+    )
+    # a: HiGHS 100 s -> 150 s (+50 %), iterations 1000 -> 1400 (+40 %): above +25 %, flagged;
+    # b: 10 s -> 11 s (+10 %), 50 -> 50 iterations: below, ok
+    latest = _write(
+        tmp_path / "2026-01-02T0000Z.csv",
+        _run("a", "1.16.0", 150.0, 1400, 5.0) + _run("b", "1.16.0", 11.0, 50, 2.0),
+    )
+    lines = check_bench.compare(latest, [before], threshold=0.25)
+    by_case = {line.split()[1]: line for line in lines}
+    assert by_case["a"].startswith("SLOWER")
+    assert "iterations 1000→1400 (+40%)" in by_case["a"]
+    assert "highspy 1.15.1→1.16.0" in by_case["a"]
+    assert by_case["b"].startswith("ok")
+
+
+def test_changed_objective_is_flagged(tmp_path):
+    # 5.0 -> 5.0001 is a relative difference of 2e-5 > 1e-6
+    before = _write(tmp_path / "2026-01-01T0000Z.csv", _run("a", "1.15.1", 10.0, 10, 5.0))
+    latest = _write(tmp_path / "2026-01-02T0000Z.csv", _run("a", "1.15.1", 10.0, 10, 5.0001))
+    (line,) = check_bench.compare(latest, [before], threshold=0.25)
+    assert line.startswith("OBJECTIVE")
+
+
+def test_reference_is_the_latest_earlier_run_of_the_case(tmp_path):
+    # case a ran on day 1 (100 s) and day 2 (200 s); day 3 (210 s) is compared with day 2: +5 %
+    day1 = _write(tmp_path / "2026-01-01T0000Z.csv", _run("a", "1", 100.0, 10, 1.0))
+    day2 = _write(tmp_path / "2026-01-02T0000Z.csv", _run("a", "1", 200.0, 10, 1.0))
+    day3 = _write(tmp_path / "2026-01-03T0000Z.csv", _run("a", "1", 210.0, 10, 1.0))
+    (line,) = check_bench.compare(day3, [day1, day2], threshold=0.25)
+    assert line.startswith("ok") and "vs 2026-01-02T0000Z" in line
+    assert check_bench.main(["--results", str(tmp_path), "--strict"]) == 0
+
+
+def test_every_case_can_be_chosen_and_an_unknown_one_is_an_error():
+    args = run_bench.parse_args(["--cases", "national_week,calliope_national_year"])
+    assert [case["label"] for case in run_bench.chosen_cases(args)] == [
+        "national_week",
+        "calliope_national_year",
+    ]
+    args = run_bench.parse_args(["--cases", "national_wek"])
+    try:
+        run_bench.chosen_cases(args)
+    except SystemExit as err:
+        assert "national_wek" in str(err) and "national_week" in str(err)
+    else:
+        raise AssertionError("an unknown case must stop the run")
