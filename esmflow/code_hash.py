@@ -41,16 +41,28 @@ def _names(path: Path) -> frozenset[str]:
     return _names_of(path, stat.st_mtime_ns, stat.st_size)
 
 
+def _is_type_checking_block(node: ast.stmt) -> bool:
+    """`if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`): imports for type checkers only."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 @cache
 def _names_of(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
     # cached per file version: each file parsed once per snakemake call, however many rules
     tree = ast.parse(path.read_bytes(), filename=str(path))
     # A module-level `__getattr__` (PEP 562) imports only when its attribute is used: esmflow's
     # `esmflow.Model`, which no rule script uses; walking it would make every rule run everything.
+    # An `if TYPE_CHECKING:` block imports nothing at run time either.
     tree.body = [
         node
         for node in tree.body
         if not (isinstance(node, ast.FunctionDef) and node.name == "__getattr__")
+        and not _is_type_checking_block(node)
     ]
     names = set()
     for node in ast.walk(tree):

@@ -19,10 +19,15 @@ def make_package(root: Path) -> Path:
     """pkg/: a imports b (inside a function) and c's module name as a string; d stands alone.
 
     pkg/__init__.py imports `d` only in a module `__getattr__` (a lazy attribute, as esmflow's
-    `Model`), which no script uses; sub/b.py has a YAML file beside it.
+    `Model`) and under `if TYPE_CHECKING:`, neither of which runs for a script; sub/b.py has a
+    YAML file beside it.
     """
     package = root / "pkg"
-    write(package / "__init__.py", "def __getattr__(name):\n    import pkg.d\n    return pkg.d\n")
+    write(
+        package / "__init__.py",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.d import X\n"
+        "def __getattr__(name):\n    import pkg.d\n    return pkg.d\n",
+    )
     write(package / "a.py", "def f():\n    from pkg.sub import b\n    return b\n")
     write(package / "sub" / "__init__.py", "")
     write(package / "sub" / "b.py", "import importlib\nM = importlib.import_module('pkg.c')\n")
