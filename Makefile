@@ -28,9 +28,12 @@ run: $(STAMP)
 	print('\nResults:'); [print(f'  results/{n}/   results.nc, solve_status.yaml, summaries/*.csv, plots/*.png, plots/explore.html, provenance/config.yaml') for n in names]; \
 	print('  results/report.html   the report: status, tables and captioned figures of every scenario')"
 
+# The tests run in parallel, one worker per logical CPU (pytest-xdist; TEST_WORKERS=0 runs them
+# in this process), and the slowest are listed at the end so that CI's time stays in view.
 # pytest exits 5 when it collects no tests: not a failure of the code.
+TEST_WORKERS ?= logical
 test: $(STAMP)
-	$(BIN)/python -m pytest -q || test $$? -eq 5
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=30 || test $$? -eq 5
 
 # Without CASES: objectives and capacities against Calliope 0.7 (its example models), then every
 # bench case's stage timings (hours). `make bench CASES=national_week,national_month` times a

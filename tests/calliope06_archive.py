@@ -10,9 +10,11 @@ of them, the tests that need it skip and say why.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,20 +36,34 @@ def _cache() -> Path:
 
 
 def _download(cache: Path) -> str | None:
-    """Fetch and unpack the sdist into `cache`; the reason it failed, or None."""
+    """Fetch and unpack the sdist into `cache`; the reason it failed, or None.
+
+    Downloaded and unpacked in a folder of its own, then renamed into place: test workers
+    running side by side (pytest-xdist) never see half an archive, and the one that loses the
+    race keeps the other's.
+    """
     cache.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=cache.parent, prefix=".download-"))
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-    command += ["--dest", str(cache.parent), f"calliope=={VERSION}", "--quiet"]
+    command += ["--dest", str(staging), f"calliope=={VERSION}", "--quiet"]
     try:
-        subprocess.run(command, check=True, capture_output=True, text=True, timeout=180)
-    except (subprocess.SubprocessError, OSError) as err:
-        return f"could not download calliope=={VERSION} ({type(err).__name__})"
-    archives = sorted(cache.parent.glob(f"calliope-{VERSION}.tar.gz"))
-    if not archives:
-        return f"pip download left no calliope-{VERSION}.tar.gz"
-    with tarfile.open(archives[0]) as archive:
-        archive.extractall(cache.parent, filter="data")
-    return None
+        try:
+            subprocess.run(command, check=True, capture_output=True, text=True, timeout=180)
+        except (subprocess.SubprocessError, OSError) as err:
+            return f"could not download calliope=={VERSION} ({type(err).__name__})"
+        archives = sorted(staging.glob(f"calliope-{VERSION}.tar.gz"))
+        if not archives:
+            return f"pip download left no calliope-{VERSION}.tar.gz"
+        with tarfile.open(archives[0]) as archive:
+            archive.extractall(staging, filter="data")
+        try:
+            os.rename(staging / cache.name, cache)
+        except OSError:
+            if _package(cache) is None:
+                return f"could not move the unpacked archive to {cache}"
+        return None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def calliope06_package() -> Path:
