@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import highspy
 import linopy
 import numpy as np
 import pandas as pd
@@ -228,6 +229,20 @@ def test_highs_options_pass_through_and_unknown_ones_are_named() -> None:
     with pytest.warns(ModelWarning, match=r"mip_rel_gp.*not a HiGHS option.*mip_rel_gap"):
         result = solve(two_plants(), options)
     assert result.objective == pytest.approx(9) and result.solver == "highs"
+
+
+@pytest.mark.parametrize("backend", ["pyomo", "highs"])
+def test_solves_in_one_process_may_ask_for_different_threads(backend: str) -> None:
+    # HiGHS sizes one thread pool per process at its first run; a later run asking for other
+    # threads stops at once (status 'unknown') unless the pool is released before each solve
+    first = highspy.Highs()
+    first.setOptionValue("output_flag", False)
+    first.setOptionValue("threads", 1)
+    first.addVar(0.0, 1.0)
+    first.run()  # the pool: one thread
+    for threads in (2, 1, 2):
+        result = solve(two_plants(), SolveOptions(backend=backend, threads=threads))
+        assert result.termination == "optimal" and result.objective == pytest.approx(9)
 
 
 def test_other_solvers_option_names_mean_the_same_through_pyomo() -> None:

@@ -124,6 +124,7 @@ class HighsSession:
         """
         model = self.program.model
         start = time.perf_counter()
+        release_thread_pool()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=FutureWarning)
             result = self._solver.solve()
@@ -223,6 +224,18 @@ class HighsSession:
 
     def close(self) -> None:
         """Nothing to release: the HiGHS model lives as long as the program (for diagnosis)."""
+
+
+def release_thread_pool() -> None:
+    """Let the next HiGHS run start its thread pool with its own `threads` option.
+
+    HiGHS keeps one thread pool per process, sized by the first run; a later run asking for
+    another number of threads fails at once ("global scheduler has already been initialized",
+    status 'unknown'). A process that solves more than once (the Python API, operate windows,
+    SPORES, the tests) may well ask for different numbers, so every solve starts from a fresh
+    pool; creating it costs microseconds.
+    """
+    highspy.Highs.resetGlobalScheduler(True)
 
 
 # A linear program at least this large (nonzeros of its matrix) is solved by an interior-point

@@ -30,7 +30,7 @@ from pyomo.opt import SolverStatus as LegacySolverStatus
 from pyomo.opt import TerminationCondition as LegacyTermination
 from pyomo.opt.base.solvers import UnknownSolver
 
-from esmflow.backends.highs import highs_options
+from esmflow.backends.highs import highs_options, release_thread_pool
 from esmflow.errors import ModelError, closest_name
 
 # Pyomo's terminations in linopy's words (what `SolveResult.termination` holds on every backend).
@@ -108,6 +108,7 @@ class PyomoHighs:
 
     def solve(self, model: pyo.ConcreteModel) -> SolverRun:
         """Solve (or re-solve, after the model changed) and load the solution into the variables."""
+        release_thread_pool()  # HiGHS's pool may have been sized by a run with other threads
         with _log_stream(self.log_file) as log:
             results = self._solver.solve(
                 model,
