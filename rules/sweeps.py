@@ -36,6 +36,9 @@ SEPARATOR = "__"  # between the sweep's name and each axis=value
 # starting with `.`, `-` or `=` (no hidden folders, `..`, or names read as command-line options).
 SCENARIO_NAME = r"[a-z0-9][a-z0-9_.=-]*"
 MAX_NAME_LENGTH = 200  # most file systems allow 255 bytes per folder name
+# Folders of results/ that hold the run-wide outputs (rules/summary.smk, rules/postprocess.smk):
+# a scenario of that name would write its results among them.
+RESERVED_NAMES = ("summary", "comparison")
 SWEEP_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # no `=`, `.` (it starts member names)
 AXIS_LABEL = re.compile(r"[a-z][a-z0-9_]*")
 VALUE_PIECE = re.compile(r"[a-z0-9][a-z0-9_.-]*|-[0-9][a-z0-9_.-]*")  # a number may be negative
@@ -420,6 +423,15 @@ def expand_config(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
     ):
         return dict(config), {}  # not a config to expand: the schema says what is wrong
     scenarios = dict(config["scenarios"])
+    reserved = [name for name in RESERVED_NAMES if name in scenarios]
+    if reserved:
+        raise SweepError(
+            [
+                f"scenarios.{name}: results/{name}/ holds the outputs of the whole run; rename"
+                " the scenario"
+                for name in reserved
+            ]
+        )
     expanded, members = expand_sweeps(scenarios, config.get("sweeps"))
     result = dict(config)
     result["scenarios"] = {**scenarios, **expanded}

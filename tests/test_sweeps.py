@@ -69,6 +69,15 @@ def problems(sweep_specs: dict[str, Any], scenarios: dict[str, Any] | None = Non
 # --- expansion ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("name", ["summary", "comparison"])
+def test_a_scenario_named_like_a_run_wide_output_folder_is_refused(name: str) -> None:
+    # results/summary/ and results/comparison/ hold the whole run's plots and tables
+    config = {"run": {"scenarios": [name]}, "scenarios": {name: SCENARIOS["national"]}}
+    with pytest.raises(sweeps.SweepError, match=rf"scenarios\.{name}: results/{name}/ holds"):
+        sweeps.expand_config(config)
+    assert sweeps.expand_config({"run": {"scenarios": ["national"]}, "scenarios": SCENARIOS})
+
+
 def test_grid_is_every_combination_in_order_with_readable_names() -> None:
     before = copy.deepcopy(SCENARIOS)
     spec = {
