@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -44,6 +45,15 @@ def repo_copy(tmp_path: Path) -> Path:
     for folder in ("results", "logs", "benchmarks"):
         (copy / folder).mkdir(exist_ok=True)
     return copy
+
+
+@pytest.fixture
+def restore_logging():
+    """Rule scripts configure logging for their process; put the test process back after."""
+    yield
+    sys.excepthook = sys.__excepthook__
+    logging.captureWarnings(False)
+    logging.basicConfig(force=True, handlers=[logging.NullHandler()])
 
 
 TECHS = ["battery", "demand_power", "gas", "north_to_south", "solar"]

@@ -11,7 +11,6 @@ must report it failed and Snakemake retry it (`retries: 1`) to a successful end.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 import netCDF4
 import pytest
 import yaml
+from rule_steps import run_rule_steps
 
 pytestmark = pytest.mark.slow
 
@@ -60,74 +60,16 @@ def snakemake(folder: Path, *args: str, env: dict | None = None) -> subprocess.C
 def local_objective(folder: Path, name: str) -> float:
     """The scenario's objective from its model steps run here, one after the other, through the
     rule scripts' `main` with the params the rules give them (no Snakemake, no second process)."""
-    import build_model
-    import cluster_time
-    import compute_distances
-    import prepare_inputs
-    import solve_model
-    from _job import parse_job
-
     scenario = SCENARIOS[name]
-    out, logs = folder / "results" / name, folder / "logs" / name
-
-    def job(rule: str, *args: str):
-        return parse_job([*args, "--wildcards", f"scenario={name}"], rule=rule)
-
-    params = {
-        "model": str(ROOT / scenario["model"]),
-        "overrides": [],
-        "set": scenario.get("set", {}),
-    }
-    prepare_inputs.main(
-        job(
-            "prepare_inputs",
-            *("--output", f"inputs={out}/inputs.nc", "--log", f"{logs}/prepare_inputs.log"),
-            *("--params", json.dumps(params)),
-        )
-    )
-    compute_distances.main(
-        job(
-            "compute_distances",
-            *("--input", f"inputs={out}/inputs.nc", "--output"),
-            *(f"inputs={out}/inputs_with_distances.nc", f"distances={out}/distances.csv"),
-            *("--log", f"{logs}/compute_distances.log"),
-        )
-    )
-    cluster_time.main(
-        job(
-            "cluster_time",
-            *("--input", f"inputs={out}/inputs_with_distances.nc"),
-            *("--output", f"inputs={out}/model_inputs.nc", "--log", f"{logs}/cluster_time.log"),
-            *("--params", json.dumps({"clustering": None})),
-        )
-    )
-    build_model.main(
-        job(
-            "build_model",
-            *("--input", f"inputs={out}/model_inputs.nc", "--output", f"program={out}/model.nc"),
-            *("--log", f"{logs}/build_model.log"),
-        )
-    )
-    solver = {"name": "highs", "options": {}, **scenario["solver"]}
-    solve_model.main(
-        job(
-            "solve_model",
-            *("--input", f"program={out}/model.nc", f"inputs={out}/model_inputs.nc"),
-            *("--output", f"solution={out}/solution.nc", f"status={out}/solve_status.yaml"),
-            *("--log", f"python={logs}/solve_model.log", f"solver={logs}/solve_model_solver.log"),
-            *("--params", json.dumps({"solver": solver, "backend": None})),
-        )
+    out = run_rule_steps(
+        folder,
+        name,
+        ROOT / scenario["model"],
+        set_values=scenario.get("set", {}),
+        solver={"name": "highs", "options": {}, **scenario["solver"]},
+        backend=None,
     )
     return yaml.safe_load((out / "solve_status.yaml").read_text())["objective"]
-
-
-@pytest.fixture
-def restore_logging():
-    """Rule scripts configure logging for their process; put the test process back after."""
-    yield
-    sys.excepthook = sys.__excepthook__
-    logging.captureWarnings(False)
-    logging.basicConfig(force=True, handlers=[logging.NullHandler()])
 
 
 def report(done: subprocess.CompletedProcess) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 import xarray as xr
 import yaml
 from math_models import demand, model_definition, per_cost, supply, write_model
+from rule_steps import run_rule_steps
 
 from esmflow.errors import ModelError
 from esmflow.postprocess.provenance import provenance_attrs, provenance_record
@@ -121,73 +121,12 @@ def test_a_rule_script_runs_from_the_shell(tmp_path: Path) -> None:
     assert "git" in written and "versions" in written
 
 
-@pytest.fixture
-def restore_logging():
-    """Rule scripts configure logging for their process; put the test process back after."""
-    yield
-    sys.excepthook = sys.__excepthook__
-    logging.captureWarnings(False)
-    logging.basicConfig(force=True, handlers=[logging.NullHandler()])
-
-
 def run_model_steps(tmp_path: Path, definition: dict, solver_options: dict) -> Path:
     """prepare → distances → clustering → build → solve through the scripts' `main`, as Snakemake
     would run them for scenario `s`; returns the scenario's results folder."""
-    import build_model
-    import cluster_time
-    import compute_distances
-    import prepare_inputs
-    import solve_model
-
     model = write_model(tmp_path / "model", definition)
-    out, logs = tmp_path / "results" / "s", tmp_path / "logs" / "s"
-
-    def job(rule: str, *args: str) -> object:
-        return _job.parse_job([*args, "--wildcards", "scenario=s"], rule=rule)
-
-    params = {"model": str(model), "overrides": [], "set": {}}
-    prepare_inputs.main(
-        job(
-            "prepare_inputs",
-            *("--output", f"inputs={out}/inputs.nc", "--log", f"{logs}/prepare_inputs.log"),
-            *("--params", json.dumps(params)),
-        )
-    )
-    compute_distances.main(
-        job(
-            "compute_distances",
-            *("--input", f"inputs={out}/inputs.nc", "--output"),
-            *(f"inputs={out}/inputs_with_distances.nc", f"distances={out}/distances.csv"),
-            *("--log", f"{logs}/compute_distances.log"),
-        )
-    )
-    cluster_time.main(
-        job(
-            "cluster_time",
-            *("--input", f"inputs={out}/inputs_with_distances.nc"),
-            *("--output", f"inputs={out}/model_inputs.nc"),
-            *("--log", f"{logs}/cluster_time.log"),
-            *("--params", json.dumps({"clustering": None})),
-        )
-    )
-    build_model.main(
-        job(
-            "build_model",
-            *("--input", f"inputs={out}/model_inputs.nc", "--output", f"program={out}/model.nc"),
-            *("--log", f"{logs}/build_model.log"),
-        )
-    )
     solver = {"name": "highs", "options": solver_options}
-    solve_model.main(
-        job(
-            "solve_model",
-            *("--input", f"program={out}/model.nc", f"inputs={out}/model_inputs.nc"),
-            *("--output", f"solution={out}/solution.nc", f"status={out}/solve_status.yaml"),
-            *("--log", f"python={logs}/solve_model.log", f"solver={logs}/solve_model_solver.log"),
-            *("--params", json.dumps({"solver": solver, "backend": "highs"})),
-        )
-    )
-    return out
+    return run_rule_steps(tmp_path, "s", model, set_values={}, solver=solver, backend="highs")
 
 
 def gas_and_load(**gas: object) -> dict:
