@@ -2,7 +2,10 @@
 
 from typing import TYPE_CHECKING, Any
 
+from esmflow import lazy_dask
 from esmflow.errors import ModelError, ModelWarning
+
+lazy_dask.watch()  # xarray's dask check without importing dask.array (lazy_dask.py)
 
 if TYPE_CHECKING:
     from esmflow.model import Model

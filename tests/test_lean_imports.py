@@ -50,3 +50,39 @@ def test_model_is_still_reachable_from_the_package():
 
     assert esmflow.Model is Model
     assert "Model" in esmflow.__all__
+
+
+BUILD_TINY = """
+import json, sys
+from pathlib import Path
+from esmflow.io.read_model import read_model
+from esmflow.math.engine.build import build_program
+from esmflow.math.schema import MathDefinition
+from esmflow.options import BuildOptions
+from esmflow.preprocess.inputs import prepare_inputs, resolved_config
+inputs = prepare_inputs(read_model(Path(sys.argv[1])))
+config = resolved_config(inputs)
+program = build_program(inputs, MathDefinition.from_inputs(inputs), BuildOptions.from_model_config(config))
+print(json.dumps([sorted(sys.modules), int(program.model.nvars)]))
+"""
+
+
+def test_a_build_does_not_import_dask_array():
+    """xarray's dask check is answered without importing dask.array (esmflow/lazy_dask.py).
+
+    Without it, the first xarray array of every process imports dask.array and scipy.fft
+    (0.2-0.3 CPU-s, ~18 MB): this test then fails.
+    """
+    tiny = ROOT / "tests" / "data" / "loader" / "tiny" / "model.yaml"
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_TINY, str(tiny)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "", "ESMFLOW_CACHE_DIR": "off"},
+        check=True,
+    )
+    loaded, columns = json.loads(done.stdout.strip().splitlines()[-1])
+    assert columns > 0  # the model was built
+    assert "dask.array" not in loaded
+    assert "scipy.fft" not in loaded

@@ -1,6 +1,7 @@
 """The math engine: math strings → parse tree → checked names → masks and linear expressions.
 
 grammar.py    pyparsing grammar (built once; any identifier), `parse()` cached by string
+parse_store.py parse trees kept on disk between processes (a workflow step parses no string twice)
 tree.py       frozen dataclass nodes with character spans
 term.py       `Term` (evaluated data + its undefined mask) and linopy's arithmetic on one grid
               without its alignment work (linear_op/sum/where/fillna/filled;
@@ -20,7 +21,7 @@ build.py      `build_program`: components in order → `Program` (math/program.p
 existence.py  where each component would exist, without building it (switch checks)
 postprocessed.py the math's `postprocessed` arrays from a solution
 
-Imports run one way: tree, term → grammar → context → helpers → where → expression → masks →
+Imports run one way: tree, term, parse_store → grammar → context → helpers → where → expression → masks →
 variants → rows, checks, resolve → build → existence; postprocessed uses context/expression/masks/variants.
 Helpers never evaluate trees: the evaluators evaluate their arguments and pass values in.
 """

@@ -1,4 +1,4 @@
-"""The syntax of `where` and `expression` strings, as one pyparsing grammar built at import.
+"""The syntax of `where` and `expression` strings, as one pyparsing grammar built on first use.
 
 The grammar knows no model names: any identifier parses as a `Name`, and `resolve.py` decides
 later what it refers to (that is where "Did you mean …?" comes from). One grammar covers both
@@ -8,7 +8,8 @@ kinds of string, with Calliope 0.7's precedence, tightest first:
 
 Atoms: numbers (`1`, `2.5e-3`, `inf`, `.inf`), quoted strings, `True`/`False`, `config.key`,
 `$sub_expression`, `[a, b]` lists, `[a, b] in dim` subsets, `x[dim=value, dim2=$slice]`,
-`helper(arg, key=value)` calls and bare names. `parse()` caches the tree by string.
+`helper(arg, key=value)` calls and bare names. `parse()` caches the tree by string, in the
+process and on disk between processes (parse_store.py).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from pathlib import Path
 from typing import Any
 
 import pyparsing as pp
 
 from esmflow.errors import ModelError
 from esmflow.math.engine import tree
+from esmflow.math.engine.parse_store import store_for
 
 pp.ParserElement.enable_packrat()  # infix_notation with seven levels needs it to stay linear
 
@@ -143,12 +146,22 @@ def _build_grammar() -> pp.ParserElement:
     return expression
 
 
-GRAMMAR = _build_grammar()
+@functools.cache
+def _grammar() -> pp.ParserElement:
+    return _build_grammar()
+
+
+# trees parsed by earlier processes (parse_store.py): the parser's sources name the file
+_STORE = store_for([Path(__file__), Path(tree.__file__)])
 
 
 @functools.cache
 def _parse_cached(text: str) -> tree.Node:
-    return GRAMMAR.parse_string(text, parse_all=True)[0]
+    node = _STORE.get(text)
+    if node is None:
+        node = _grammar().parse_string(text, parse_all=True)[0]
+        _STORE.put(text, node)
+    return node
 
 
 def parse(text: str, kind: str = "expression", key_path: str | None = None) -> tree.Node:
