@@ -373,7 +373,8 @@ class MathDefinition:
         data = {key: value for key, value in self.data.items() if value}
         if self.origins:
             data[ORIGINS_KEY] = self.origins
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10× faster
+        return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
     def components(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every active component as (section, name, definition)."""
