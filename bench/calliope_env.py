@@ -20,9 +20,22 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VENV = ROOT / ".venv-calliope"
 WORKER = Path(__file__).resolve().parent / "calliope_worker.py"
 CALLIOPE_VERSION = "0.7.0"
+
+
+def esmflow_pin(package: str) -> str:
+    """`package==version` as esmflow's environment pins it (envs/requirements.txt)."""
+    for line in (ROOT / "envs" / "requirements.txt").read_text().splitlines():
+        if line.split("==")[0].strip().lower() == package:
+            return line.split("#")[0].strip()
+    raise RuntimeError(f"envs/requirements.txt pins no {package}")
+
+
 # Calliope's Pyomo backend breaks with Pyomo 6.10; we only use its HiGHS backend, but keep the
 # reference environment identical to the one the project's reference numbers came from.
-PIP_PACKAGES = [f"calliope=={CALLIOPE_VERSION}", "pyomo==6.9.4"]
+# HiGHS is esmflow's own pin (Calliope 0.7.0 asks for highspy >= 1.15): a side-by-side timing
+# means the same solver version (1.16.0 takes another pivot path and did not finish
+# national_scale's year in 1 800 s).
+PIP_PACKAGES = [f"calliope=={CALLIOPE_VERSION}", "pyomo==6.9.4", esmflow_pin("highspy")]
 # Where python3.12 lives on the project's machines when it is not on PATH.
 KNOWN_PYTHON312 = [Path("/root/.pyenv/versions/3.12.1/bin/python3.12")]
 
@@ -58,15 +71,21 @@ def find_python312() -> Path | None:
 
 
 def has_calliope(python: Path) -> bool:
-    """True if `python` imports Calliope at the expected version."""
+    """True if `python` imports Calliope at the expected version, with esmflow's HiGHS."""
     if not python.exists():
         return False
     check = subprocess.run(
-        [str(python), "-c", "import calliope; print(calliope.__version__)"],
+        [
+            str(python),
+            "-c",
+            "import calliope; from importlib.metadata import version; "
+            "print(calliope.__version__, version('highspy'))",
+        ],
         capture_output=True,
         text=True,
     )
-    return check.returncode == 0 and check.stdout.strip() == CALLIOPE_VERSION
+    expected = f"{CALLIOPE_VERSION} {esmflow_pin('highspy').partition('==')[2]}"
+    return check.returncode == 0 and check.stdout.strip() == expected
 
 
 def looks_installed(venv: Path = DEFAULT_VENV) -> bool:
@@ -85,6 +104,8 @@ def ensure_calliope_venv(venv: Path = DEFAULT_VENV, create: bool = True) -> Path
         return python
     if not create:
         raise CalliopeUnavailable(f"{venv} does not hold Calliope {CALLIOPE_VERSION}")
+    if python.exists() and _reinstall(python):  # an older env: only its pins were wrong
+        return python
     base = find_python312()
     if base is None:
         raise CalliopeUnavailable(
@@ -108,6 +129,13 @@ def ensure_calliope_venv(venv: Path = DEFAULT_VENV, create: bool = True) -> Path
             f"{venv} was created but does not import Calliope {CALLIOPE_VERSION}"
         )
     return python
+
+
+def _reinstall(python: Path) -> bool:
+    """Bring an existing environment to our pins (e.g. another HiGHS); True if it then fits."""
+    print(f"installing {' '.join(PIP_PACKAGES)} into {python.parent.parent} …", file=sys.stderr)
+    done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PIP_PACKAGES])
+    return done.returncode == 0 and has_calliope(python)
 
 
 def shipped_example(python: Path, name: str) -> Path:
