@@ -33,3 +33,32 @@ def test_round_trip_gives_the_same_solution(tmp_path: Path) -> None:
 def test_missing_program_file(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="Program file not found"):
         Program.from_netcdf(tmp_path / "nope.nc")
+
+
+def test_expressions_are_read_only_after_the_solve(tmp_path: Path) -> None:
+    """The global expressions stay on disk while HiGHS solves (issue 14: free what the solve
+    does not need); the solution still carries their values, equal to an in-memory solve's."""
+    from esmflow.backends.solve import open_session
+
+    program = build_program(tiny_inputs(), math_with(), BuildOptions({"objective": "min_cost"}))
+    path = tmp_path / "model.nc"
+    program.to_netcdf(path)
+    again = Program.from_netcdf(path)
+    assert not again.expressions.is_read and "running_cost" in again.expressions
+    session = open_session(again, SolveOptions())  # hand-over and pre-solve checks
+    assert not again.expressions.is_read
+    result = session.solve()
+    session.close()
+    assert again.expressions.is_read
+    in_memory = solve_program(program, SolveOptions())
+    xr.testing.assert_allclose(result.solution["running_cost"], in_memory.solution["running_cost"])
+
+
+def test_expressions_of_a_deleted_program_file_are_a_clear_error(tmp_path: Path) -> None:
+    program = build_program(tiny_inputs(), math_with(), BuildOptions({"objective": "min_cost"}))
+    path = tmp_path / "model.nc"
+    program.to_netcdf(path)
+    again = Program.from_netcdf(path)
+    path.unlink()
+    with pytest.raises(ModelError, match="program file is gone"):
+        again.expressions["running_cost"]

@@ -14,6 +14,7 @@ component) as a JSON attribute.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ class Program:
     """
 
     model: linopy.Model
-    expressions: dict[str, Any] = field(default_factory=dict)
+    expressions: MutableMapping[str, Any] = field(default_factory=dict)
     components: dict[str, dict[str, Any]] = field(default_factory=dict)
     objective_name: str | None = None
     objective_constant: float = 0.0  # linopy objectives hold no constant term
@@ -81,16 +82,16 @@ class Program:
             settings(semantics=LINOPY_SEMANTICS)  # a sparse model reads back only under v1
             model = linopy.read_netcdf(path)
         with xr.open_dataset(path, group="esmflow") as stored:
-            extra = stored.load()
-        register = json.loads(extra.attrs["esmflow_program"])
+            masks = [key for key in stored.data_vars if str(key).startswith(_EXISTS_PREFIX)]
+            extra = stored[masks].load()
+            register = json.loads(stored.attrs["esmflow_program"])
         program = cls(
             model=model,
+            expressions=StoredExpressions(path, model, register["expressions"]),
             components=register["components"],
             objective_name=register["objective"],
             objective_constant=float(register.get("objective_constant", 0.0)),
         )
-        for name in register["expressions"]:
-            program.expressions[name] = _expression_from_arrays(model, extra, name)
         program.exists = {
             str(key)[len(_EXISTS_PREFIX) :]: extra[key].astype(bool)
             for key in extra.data_vars
@@ -149,6 +150,69 @@ def _expression_arrays(expression: Any) -> dict[str, xr.DataArray]:
 def _unique_dims(array: xr.DataArray, name: str) -> xr.DataArray:
     """Rename linopy's helper dim `_term` per expression so expressions of different sizes fit."""
     return array.rename({"_term": f"_term__{name}"}) if "_term" in array.dims else array
+
+
+class StoredExpressions(MutableMapping[str, Any]):
+    """A program file's global expressions, read from the file when first needed.
+
+    A solve needs the expressions only after HiGHS has finished (their values are computed from
+    the solution) or when a mode changes the program; reading them with the model would keep
+    them in memory beside HiGHS's copy of the program throughout the solve (76 MB of 870 on
+    Calliope's national_scale over a year). Their names are known at once; the first access to
+    a value reads them all. The file must still exist then (the workflow's program file does).
+    """
+
+    def __init__(self, path: Path, model: linopy.Model, names: list[str]) -> None:
+        self._path = path
+        self._model = model
+        self._names = list(names)
+        self._read: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._read is None:
+            if not self._path.exists():
+                raise ModelError(
+                    "The program file is gone: its global expressions cannot be read",
+                    file=str(self._path),
+                    expected="the file Program.from_netcdf read, until the results are written",
+                )
+            with xr.open_dataset(self._path, group="esmflow") as stored:
+                wanted = [
+                    key for key in stored.data_vars if str(key).startswith(_EXPRESSION_PREFIX)
+                ]
+                arrays = stored[wanted].load()
+            self._read = {
+                name: _expression_from_arrays(self._model, arrays, name) for name in self._names
+            }
+        return self._read
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names:
+            raise KeyError(name)
+        return self._loaded()[name]
+
+    def __setitem__(self, name: str, expression: Any) -> None:
+        self._loaded()[name] = expression
+        if name not in self._names:
+            self._names.append(name)
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded()[name]
+        self._names.remove(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    @property
+    def is_read(self) -> bool:
+        """True once the expressions have been read from the file."""
+        return self._read is not None
 
 
 def _expression_from_arrays(model: linopy.Model, extra: xr.Dataset, name: str) -> Any:
