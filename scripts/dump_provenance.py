@@ -8,7 +8,7 @@ hold the same record, and a scenario whose solve failed has neither.
 import logging
 
 import xarray as xr
-from _job import configure_logging, get_job
+from _job import configure_logging, run
 
 from esmflow.io.results_file import write_yaml
 from esmflow.postprocess.provenance import stored_record
@@ -25,4 +25,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())
