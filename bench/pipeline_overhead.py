@@ -181,11 +181,7 @@ def print_table(rows: list[dict]) -> None:
     print("| --- |" + " ---: |" * len(columns))
     for row in rows:
         print(f"| {row['rule']} | " + " | ".join(f"{row[c]:.2f}" for c in columns) + " |")
-    print(
-        "| sum | "
-        + " | ".join(f"{sum(row[c] for row in rows):.2f}" for c in columns)
-        + " |"
-    )
+    print("| sum | " + " | ".join(f"{sum(row[c] for row in rows):.2f}" for c in columns) + " |")
 
 
 def main() -> None:
@@ -263,9 +259,7 @@ def main() -> None:
     print()
     for key, value in summary.items():
         print(f"{key}: {value:.3f}")
-    record.update(
-        {"runs": runs, "dry_runs": dry, "one_process": single, "profiled": profiled}
-    )
+    record.update({"runs": runs, "dry_runs": dry, "one_process": single, "profiled": profiled})
     record.update({"jobs": rows, "summary": summary, "cpus": os.cpu_count()})
     out = ROOT / "bench" / "out" / f"pipeline_overhead_{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

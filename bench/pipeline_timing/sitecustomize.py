@@ -60,21 +60,27 @@ def _process_start() -> float:
     return time.time() - (time.clock_gettime(time.CLOCK_BOOTTIME) - since_boot)
 
 
-def _split(frame, totals: dict[str, float]) -> None:
-    """Add each outermost import / file / figure call's time to `totals`."""
+def _split(frame, totals: dict[str, float], category: str | None = None) -> None:
+    """Add each outermost import / file / figure call's time to `totals`.
+
+    An import inside a file or figure call (xarray importing dask at its first decode) counts
+    as an import, not as reading or writing.
+    """
     name = frame.function or ""
     path = frame.file_path or ""
     if name == "_find_and_load" or "importlib._bootstrap" in path:
         totals["import_s"] += frame.time
+        if category:
+            totals[category] -= frame.time
         return
-    if name in FIGURE_CALLS:
-        totals["figures_s"] += frame.time
-        return
-    if name in FILE_CALLS:
-        totals["files_s"] += frame.time
-        return
+    if category is None and name in FIGURE_CALLS:
+        category = "figures_s"
+        totals[category] += frame.time
+    elif category is None and name in FILE_CALLS:
+        category = "files_s"
+        totals[category] += frame.time
     for child in frame.children:
-        _split(child, totals)
+        _split(child, totals, category)
 
 
 class _MarkMain(importlib.abc.MetaPathFinder):
