@@ -20,6 +20,7 @@ The machine's load average is printed before each run: compare CPU seconds on a 
 
     .venv/bin/python bench/pipeline_overhead.py                          # national_week, 3 repeats
     .venv/bin/python bench/pipeline_overhead.py --repeats 1 --profile
+    .venv/bin/python bench/pipeline_overhead.py --compare BEFORE.json AFTER.json   # README table
 """
 
 import argparse
@@ -184,6 +185,68 @@ def print_table(rows: list[dict]) -> None:
     print("| sum | " + " | ".join(f"{sum(row[c] for row in rows):.2f}" for c in columns) + " |")
 
 
+def compare(before_path: Path, after_path: Path) -> None:
+    """Two runs' JSON records side by side, as the markdown table of bench/README.md."""
+    before, after = (json.loads(Path(path).read_text()) for path in (before_path, after_path))
+    jobs = {row["rule"]: row for row in after["jobs"]}
+    print("| job | wall s before | wall s after | CPU s before | CPU s after |", end="")
+    print(" start-up CPU s before | start-up CPU s after |")
+    print("| --- |" + " ---: |" * 6)
+    for row in before["jobs"]:
+        new = jobs[row["rule"]]
+        cells = [row["wall_s"], new["wall_s"], row["cpu_s"], new["cpu_s"]]
+        cells += [row["cpu_startup_s"], new["cpu_startup_s"]]
+        print(f"| {row['rule']} | " + " | ".join(f"{cell:.2f}" for cell in cells) + " |")
+    b, a = before["summary"], after["summary"]
+
+    def unattributed(summary: dict) -> float:
+        # process teardown after the job's last exit handler, the shells Snakemake starts
+        return (
+            summary["snakemake_cpu_s"] - summary["jobs_cpu_s"] - summary["snakemake_process_cpu_s"]
+        )
+
+    lines = [
+        ("sum of the jobs", b["jobs_wall_s"], a["jobs_wall_s"], b["jobs_cpu_s"], a["jobs_cpu_s"]),
+        (
+            "Snakemake's own process",
+            None,
+            None,
+            b["snakemake_process_cpu_s"],
+            a["snakemake_process_cpu_s"],
+        ),
+        ("teardown and shells (rest)", None, None, unattributed(b), unattributed(a)),
+        (
+            "**Snakemake end to end**",
+            b["snakemake_wall_s"],
+            a["snakemake_wall_s"],
+            b["snakemake_cpu_s"],
+            a["snakemake_cpu_s"],
+        ),
+        (
+            "same jobs in one process",
+            b["one_process_wall_s"],
+            a["one_process_wall_s"],
+            b["one_process_cpu_s"],
+            a["one_process_cpu_s"],
+        ),
+        (
+            "`snakemake -n`",
+            b["dry_run_wall_s"],
+            a["dry_run_wall_s"],
+            b["dry_run_cpu_s"],
+            a["dry_run_cpu_s"],
+        ),
+    ]
+    for label, *cells in lines:
+        text = " | ".join("" if cell is None else f"{cell:.2f}" for cell in cells)
+        print(f"| {label} | {text} | | |")
+    for kind in ("wall", "cpu"):
+        print(
+            f"overhead share ({kind}): before {b[f'overhead_share_{kind}']:.0%},"
+            f" after {a[f'overhead_share_{kind}']:.0%}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="national_week")
@@ -191,12 +254,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="one more run under pyinstrument")
     parser.add_argument("--run-scripts", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"), help="two runs' JSON"
+    )
     args = parser.parse_args()
+    if args.compare:
+        compare(*args.compare)
+        return
     if args.run_scripts:
         run_scripts(args.run_scripts)
         return
 
-    record: dict = {"args": {k: v for k, v in vars(args).items() if k != "run_scripts"}}
+    record: dict = {
+        "args": {
+            k: v for k, v in vars(args).items() if k in ("scenario", "cores", "repeats", "profile")
+        }
+    }
     with tempfile.TemporaryDirectory(prefix="pipeline_overhead_") as folder:
         repo = Path(folder) / "repo"
         shutil.copytree(ROOT, repo, ignore=IGNORE, symlinks=True)
