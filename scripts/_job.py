@@ -10,6 +10,9 @@ rule script can be tried out on its own:
 
 Only public attributes are used, no Snakemake internals, so a new Snakemake release cannot break it.
 
+A rule script ends with `run(main, globals())`: `main(get_job(globals()))`, then the process exits
+at once, without the interpreter's teardown of its modules (0.2–0.5 CPU s per job; `run`).
+
 Importing this module puts the checkout's root first on `sys.path`, so rule scripts always run the
 `esmflow` beside them, whether or not (and wherever) esmflow is installed.
 
