@@ -8,7 +8,7 @@ import json
 import logging
 
 import xarray as xr
-from _job import PROGRAM_GROUP, configure_logging, get_job, stage
+from _job import PROGRAM_GROUP, configure_logging, run, stage
 
 from esmflow import stage_warnings
 from esmflow.io.results_file import atomic_path, set_netcdf_attribute
@@ -66,4 +66,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

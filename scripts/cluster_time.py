@@ -3,7 +3,7 @@
 import logging
 
 import xarray as xr
-from _job import configure_logging, get_job, stage
+from _job import configure_logging, run, stage
 
 from esmflow import stage_warnings
 from esmflow.io.results_file import write_netcdf
@@ -31,4 +31,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

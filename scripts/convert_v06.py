@@ -7,7 +7,7 @@ the warnings for keys not mapped go to the log.
 import logging
 from pathlib import Path
 
-from _job import configure_logging, get_job, stage
+from _job import configure_logging, run, stage
 
 from esmflow.io.calliope06 import convert_v06
 
@@ -28,4 +28,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

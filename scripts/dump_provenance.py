@@ -7,10 +7,9 @@ hold the same record, and a scenario whose solve failed has neither.
 
 import logging
 
-import xarray as xr
-from _job import configure_logging, get_job
+from _job import configure_logging, run
 
-from esmflow.io.results_file import write_yaml
+from esmflow.io.results_file import read_netcdf_attributes, write_yaml
 from esmflow.postprocess.provenance import stored_record
 
 logger = logging.getLogger(__name__)
@@ -18,11 +17,11 @@ logger = logging.getLogger(__name__)
 
 def main(job) -> None:
     configure_logging(job)
-    with xr.open_dataset(job.input.results) as results:
-        record = stored_record(results.attrs)
+    # the attributes only (netCDF4): no arrays, and no xarray to import for them
+    record = stored_record(read_netcdf_attributes(job.input.results))
     write_yaml(record, job.output.provenance)
     logger.info("git %s, esmflow code %s", record["git"]["commit"], record["esmflow_code_hash"])
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

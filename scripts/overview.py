@@ -8,7 +8,7 @@ from pathlib import Path
 
 import xarray as xr
 import yaml
-from _job import configure_logging, get_job
+from _job import configure_logging, run
 
 from esmflow.postprocess import summaries
 from esmflow.postprocess.overview import overview_html, write_page
@@ -32,4 +32,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

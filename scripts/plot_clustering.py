@@ -7,7 +7,7 @@ of the model (`cluster_time` imports no plotting code).
 import logging
 
 import xarray as xr
-from _job import configure_logging, get_job
+from _job import configure_logging, run
 
 from esmflow.postprocess.figure_style import save_figure
 from esmflow.postprocess.full_year import plot_duration_curves
@@ -27,4 +27,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

@@ -14,7 +14,7 @@ from typing import Any
 
 import xarray as xr
 import yaml
-from _job import configure_logging, get_job
+from _job import configure_logging, run
 
 import esmflow
 from esmflow import stage_warnings
@@ -84,4 +84,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

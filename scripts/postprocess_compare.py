@@ -5,7 +5,7 @@ from pathlib import Path
 
 import xarray as xr
 import yaml
-from _job import configure_logging, get_job
+from _job import configure_logging, run
 
 from esmflow.postprocess.figure_style import save_figure
 from esmflow.postprocess.overview import (
@@ -42,4 +42,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 import xarray as xr
-from _job import configure_logging, get_job, stage
+from _job import configure_logging, run, stage
 
 from esmflow import stage_warnings
 from esmflow.io.read_model import read_model
@@ -41,4 +41,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import xarray as xr
-from _job import PROGRAM_GROUP, configure_logging, get_job, stage
+from _job import PROGRAM_GROUP, configure_logging, run, stage
 
 from esmflow import stage_warnings
 from esmflow.backends.duals import shadow_prices, with_duals
@@ -96,4 +96,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

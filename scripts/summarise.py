@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 import yaml
-from _job import configure_logging, get_job
+from _job import configure_logging, run
 
 from esmflow.io.results_file import atomic_path
 from esmflow.postprocess.figure_style import save_figure, tech_color
@@ -50,4 +50,4 @@ def main(job) -> None:
 
 
 if __name__ == "__main__":
-    main(get_job(globals()))
+    run(main, globals())

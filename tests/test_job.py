@@ -121,6 +121,51 @@ def test_a_rule_script_runs_from_the_shell(tmp_path: Path) -> None:
     assert "git" in written and "versions" in written
 
 
+EXITING_SCRIPT = """
+import atexit, ctypes, logging, sys
+from pathlib import Path
+from types import SimpleNamespace
+sys.path.insert(0, {scripts!r})
+import _job
+
+folder = Path({folder!r})
+atexit.register(lambda: (folder / "exit_handler_ran").write_text("yes"))
+
+def main(job):
+    _job.configure_logging(job)
+    logging.getLogger("t").info("the work is done")
+    ctypes.CDLL(None).printf(b"from C stdio\\n")  # buffered: stdout is a pipe
+    if {fail!r}:
+        raise RuntimeError("it broke")
+
+job = SimpleNamespace(log=[str(folder / "t.log")], rule="t", output=[str(folder / "o")])
+_job.run(main, {{"snakemake": job}})
+print("after run")
+"""
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_run_ends_the_process_at_once_with_everything_flushed(tmp_path: Path, fail: bool) -> None:
+    # `_job.run` skips the interpreter's teardown (os._exit) after `main`: the exit handlers still
+    # run, the log file and C-level output are complete, and nothing after `run` executes; a
+    # failing `main` still fails the process (non-zero exit, its error in the log)
+    script = tmp_path / "job.py"
+    scripts = str(ROOT / "scripts")
+    script.write_text(EXITING_SCRIPT.format(scripts=scripts, folder=str(tmp_path), fail=fail))
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    log = (tmp_path / "t.log").read_text()
+    assert "the work is done" in log
+    assert "from C stdio" in done.stdout
+    assert "after run" not in done.stdout
+    if fail:
+        assert done.returncode != 0 and "it broke" in log
+    else:
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "exit_handler_ran").read_text() == "yes"
+
+
 def run_model_steps(tmp_path: Path, definition: dict, solver_options: dict) -> Path:
     """prepare → distances → clustering → build → solve through the scripts' `main`, as Snakemake
     would run them for scenario `s`; returns the scenario's results folder."""

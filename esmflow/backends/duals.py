@@ -24,16 +24,19 @@ import logging
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import highspy
-import linopy
 import numpy as np
 import xarray as xr
 
 from esmflow.backends.result import SolveResult
 from esmflow.errors import ModelWarning, closest_name
-from esmflow.math.program import Program
+
+if TYPE_CHECKING:  # the postprocessing reads PREFIX and BALANCE without importing linopy (~0.5 s)
+    import highspy
+    import linopy
+
+    from esmflow.math.program import Program
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,8 @@ def constraint_duals(
     program: Program, names: Iterable[str], is_mip: bool
 ) -> dict[str, xr.DataArray]:
     """Duals of the named constraints (NaN where a constraint does not exist)."""
+    import highspy  # here, not at the top: see the imports
+
     model = program.model
     names = list(names)
     solver = getattr(model, "solver_model", None)
@@ -111,6 +116,8 @@ def _row_duals(highs: highspy.Highs) -> np.ndarray | None:
 
 def _fixed_integer_duals(highs: highspy.Highs) -> np.ndarray | None:
     """Row duals of the LP with every integer column fixed at its value; the MILP is restored."""
+    import highspy  # here, not at the top: see the imports
+
     lp = highs.getLp()
     integrality = np.asarray([int(kind) for kind in lp.integrality_], dtype=int)
     continuous = int(highspy.HighsVarType.kContinuous)

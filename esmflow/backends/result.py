@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import linopy
 import numpy as np
 import xarray as xr
 
-from esmflow.math.program import Program
+if TYPE_CHECKING:  # the postprocessing reads SolveResult without importing linopy (~0.5 s)
+    from esmflow.math.program import Program
 
 # Terminations a solve may end with and still give a solution.
 OPTIMAL = "optimal"
@@ -97,6 +97,8 @@ def _at_labels(primal: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def expression_values(expression: Any, primal: np.ndarray) -> xr.DataArray:
     """A global expression's solved values (NaN where it does not exist)."""
+    import linopy  # here, not at the top: see the imports
+
     if not isinstance(expression, linopy.LinearExpression):
         return xr.DataArray(expression)
     data = expression.data

@@ -16,11 +16,14 @@ import os
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import xarray as xr
 import yaml
+
+if TYPE_CHECKING:  # annotations only: every rule script imports this module (scripts/_job.py),
+    # and one that only copies an attribute (dump_provenance) then needs no xarray (~0.5 s)
+    import pandas as pd
+    import xarray as xr
 
 
 @contextlib.contextmanager

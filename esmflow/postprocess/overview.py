@@ -11,18 +11,21 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
-from matplotlib.figure import Figure
 
 from esmflow.backends.result import gap_text
 from esmflow.io.results_file import atomic_path
-from esmflow.postprocess.capacity import capacity_table, storage_capacity_table
-from esmflow.postprocess.figure_style import grid, say_nothing, title
 from esmflow.postprocess.units import ModelUnits, axis_label, horizon
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# The comparison's tables and figure import the capacity tables and matplotlib (~0.5 s) inside
+# their functions: the overview page (rule `overview`, a process of its own) draws nothing.
 
 _STYLE = (
     "<style>body{font-family:sans-serif;margin:1em 2em}table{border-collapse:collapse;"
@@ -124,6 +127,8 @@ def comparison_table(
 
 def capacity_comparison(results: Mapping[str, xr.Dataset]) -> pd.DataFrame:
     """Capacity per tech and carrier (summed over nodes; storage apart), a column per scenario."""
+    from esmflow.postprocess.capacity import capacity_table, storage_capacity_table
+
     columns = {}
     for scenario, data in results.items():
         units = ModelUnits.of(data)
@@ -156,6 +161,8 @@ def comparison_html(table: pd.DataFrame, capacities: pd.DataFrame) -> str:
 
 def plot_comparison(table: pd.DataFrame, capacities: pd.DataFrame, cost_unit: str) -> Figure:
     """Objective per scenario, and each capacity per tech for every scenario (grouped bars)."""
+    from esmflow.postprocess.figure_style import grid, say_nothing, title
+
     kinds = list(dict.fromkeys(capacities["capacity"])) if not capacities.empty else []
     figure, axes = grid(1 + len(kinds), 1, height=3.2, width=10)
     top = axes[0, 0]

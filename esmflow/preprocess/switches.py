@@ -27,9 +27,7 @@ import xarray as xr
 from esmflow.errors import ProblemCollector, closest_name
 from esmflow.math.catalog import components_switched_by, shipped_math, switch_names
 from esmflow.math.engine import tree
-from esmflow.math.engine.existence import component_existence
 from esmflow.math.engine.grammar import parse
-from esmflow.math.engine.masks import SWITCH_DIM, SWITCHES
 from esmflow.math.schema import MathDefinition
 from esmflow.options import BuildOptions
 from esmflow.preprocess.techs_nodes import Layout
@@ -136,6 +134,10 @@ def with_switches(inputs: xr.Dataset, switches: list[Switch]) -> xr.Dataset:
     """The inputs with the `switches` array (nodes, techs, components), if any switch is set."""
     if not switches:
         return inputs
+    # here, not at the top: the engine imports linopy (~0.5 s), which the steps that import this
+    # module for the inputs' helpers (distances, clustering, postprocessing) never use
+    from esmflow.math.engine.masks import SWITCH_DIM, SWITCHES
+
     components = sorted({c for s in switches for c in components_switched_by(s.name)})
     nodes, techs = list(inputs["nodes"].values), list(inputs["techs"].values)
     values = np.full((len(nodes), len(techs), len(components)), np.nan)
@@ -165,6 +167,10 @@ def check_forced_switches(
     forced = [switch for switch in switches if switch.on]
     if not forced:
         return
+    # here, not at the top: see with_switches
+    from esmflow.math.engine.existence import component_existence
+    from esmflow.math.engine.masks import SWITCH_DIM, SWITCHES
+
     existence = component_existence(inputs, math, options)
     active = inputs["active"]
     for switch in forced:
