@@ -19,7 +19,12 @@ test_program_file.py, run in this process with `build_program` recorded; keyed b
 build number).
 
 `--compare` exits 1 and lists every array that differs, is missing or is new in a model (models
-new since the reference, e.g. from a new test, are listed but not a difference). `--twice` builds
+new since the reference, e.g. from a new test, are listed but not a difference). With
+`--solver-view` it leaves out each constraint's own arrays and the constraint labels: what must
+stay identical is then what the solver receives (`model.matrices`: A, b, senses, bounds, costs,
+column labels, in that order) and every variable, expression and the objective. That is the
+check for a change of the constraints' layout, e.g. engine/support.py evaluating a constraint
+only on the techs where it exists (its rows are the same; linopy numbers them over fewer cells). `--twice` builds
 every model twice and stops if the two fingerprints differ (the build must be deterministic for
 the comparison to mean anything).
 """
@@ -322,7 +327,16 @@ def fingerprints(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return found
 
 
-def compare(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[str]:
+def solver_view(key: str) -> bool:
+    """True for an array `--solver-view` compares (all but the constraints' own layout)."""
+    return not key.startswith("constraints.") and key != "matrices.clabels"
+
+
+def compare(
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+    keep: Callable[[str], bool] = lambda key: True,
+) -> list[str]:
     """Every difference between two fingerprint sets, one line each (new models are not one)."""
     problems = []
     for label in sorted(before):
@@ -333,7 +347,7 @@ def compare(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]])
         if old.get("error") != new.get("error"):
             problems.append(f"{label}: error was {old.get('error')!r}, now {new.get('error')!r}")
         old_arrays, new_arrays = old.get("arrays", {}), new.get("arrays", {})
-        for key in sorted(set(old_arrays) | set(new_arrays)):
+        for key in sorted(key for key in set(old_arrays) | set(new_arrays) if keep(key)):
             if key not in new_arrays:
                 problems.append(f"{label}: {key} missing now")
             elif key not in old_arrays:
@@ -351,6 +365,9 @@ def main() -> int:
     parser.add_argument("--twice", action="store_true", help="build twice, check determinism")
     parser.add_argument("--no-tests", action="store_true", help="skip the math tests' models")
     parser.add_argument("--no-calliope", action="store_true", help="skip Calliope's examples")
+    parser.add_argument(
+        "--solver-view", action="store_true", help="compare what the solver gets, not the layout"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     found = fingerprints(args)
@@ -363,12 +380,15 @@ def main() -> int:
         before = json.loads(args.compare.read_text())["models"]
         if args.only or args.no_tests or args.no_calliope:
             before = {label: before[label] for label in found if label in before}
-        problems = compare(before, found)
+        problems = compare(before, found, solver_view if args.solver_view else lambda key: True)
         for line in problems:
             print(line)
         for label in sorted(set(found) - set(before)):
             print(f"{label}: new model, nothing to compare it with")
-        compared = sum(len(before[label].get("arrays", {})) for label in before)
+        keep = solver_view if args.solver_view else (lambda key: True)
+        compared = sum(
+            sum(1 for key in before[label].get("arrays", {}) if keep(key)) for label in before
+        )
         if problems:
             print(f"{len(problems)} differences ({len(before)} models, {compared} arrays)")
             return 1

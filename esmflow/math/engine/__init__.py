@@ -17,11 +17,12 @@ checks.py     the math's `checks`, run before the build
 masks.py      where a component exists: active ∧ foreach ∧ `where` ∧ switches, memoised per build
 variants.py   equations × sub-expression × slice cases, their masks, each term on its mask
 rows.py       constraint rows in linopy's layout, constant-row checks, objective constant
+support.py    a constraint pointwise along techs/nodes evaluated only on the items where it exists
 build.py      `build_program`: components in order → `Program` (math/program.py)
 existence.py  where each component would exist, without building it (switch checks)
 postprocessed.py the math's `postprocessed` arrays from a solution
 
 Imports run one way: tree, term, parse_store → grammar → context → helpers → where → expression → masks →
-variants → rows, checks, resolve → build → existence; postprocessed uses context/expression/masks/variants.
+variants → rows, support, checks, resolve → build → existence; postprocessed uses context/expression/masks/variants.
 Helpers never evaluate trees: the evaluators evaluate their arguments and pass values in.
 """

@@ -12,7 +12,8 @@ chosen objective; within a section by `order`, then file order):
 
 Memory: variables and expressions are dense arrays over their `foreach` dims with a mask
 (linopy labels -1 outside it); constraints are frozen into linopy's sparse (CSR) storage as
-they are added. The path to a sparse layout is to stack (nodes, techs) into one dim holding only
+they are added, and a constraint that is pointwise along techs or nodes is evaluated only on
+the items where it exists (support.py: e.g. storage balances on the storage techs alone). The path to a sparse layout is to stack (nodes, techs) into one dim holding only
 the active pairs before building (`Context.inputs` would carry the stacked arrays and
 masks.py's foreach mask would use the stacked dim); the evaluators only ever name dims, so they
 would not change.
@@ -49,6 +50,7 @@ from esmflow.math.engine.rows import (
     split_constant,
     subtract,
 )
+from esmflow.math.engine.support import narrowed
 from esmflow.math.engine.term import (
     LINOPY_TYPES,
     Term,
@@ -284,6 +286,7 @@ def constraint_data(
     mask = component_mask("constraints", name, definition, ctx)
     if exists_nowhere(mask, definition):
         return None
+    mask, ctx = narrowed(name, definition, mask, ctx)  # only where it exists, if pointwise
     parts = evaluate_variants("constraints", name, definition, mask, ctx)
     if not parts:
         return None

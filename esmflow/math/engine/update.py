@@ -46,6 +46,7 @@ from esmflow.math.engine.postprocessed import (
     solved_context,
 )
 from esmflow.math.engine.rows import subtract
+from esmflow.math.engine.support import narrowed
 from esmflow.math.engine.term import LINOPY_TYPES, Term, combine_undefined
 from esmflow.math.engine.tree import referenced_names
 from esmflow.math.engine.variants import (
@@ -277,6 +278,7 @@ def _constant_map(
 def _constraint_difference(name: str, definition: Mapping[str, Any], ctx: Context) -> Any:
     """lhs − rhs of a constraint's equations over its mask, as the build combines them."""
     mask = component_mask("constraints", name, definition, ctx)
+    mask, ctx = narrowed(name, definition, mask, ctx)  # the rows as the build made them
     parts = evaluate_variants("constraints", name, definition, mask, ctx)
     combined: Any = None
     for part_mask, variant, local in parts:
