@@ -95,3 +95,27 @@ def test_where_cache_follows_what_the_string_reads():
     assert after.values.tolist() == [True, False]
     assert where_mask("x", "constraints.d.where", built) is after  # evaluated once per state
     np.testing.assert_array_equal(where_mask("x", "k", ctx).values, before.values)
+
+
+def test_compact_terms_keeps_every_cells_terms_in_order(v1):
+    """A sum over a long dim leaves most term slots empty; compacting moves each cell's terms to
+    the front (in their order) and cuts the tail: same terms, same constants, fewer slots."""
+    model = linopy.Model()
+    steps = pd.Index(range(40), name="steps")
+    # cell a has x at steps 0, 7, 14, …; cell b only at step 3 and 5 (2 terms)
+    mask = xr.DataArray(
+        [[s % 7 == 0 for s in steps], [s in (3, 5) for s in steps]], coords=[NODES, steps]
+    )
+    x = model.add_variables(lower=0, coords=[NODES, steps], name="x", mask=mask)
+    summed = (2 * x.fillna(0)).sum("steps")
+    compacted = term.compact_terms(summed)
+    assert summed.data.sizes["_term"] == 40
+    assert compacted.data.sizes["_term"] == 6  # steps 0, 7, 14, 21, 28, 35 in cell a
+    labels = x.labels.values
+    assert compacted.vars.values[0].tolist() == labels[0, ::7].tolist()
+    assert compacted.vars.values[1].tolist() == [labels[1, 3], labels[1, 5], -1, -1, -1, -1]
+    assert np.all(compacted.coeffs.values[compacted.vars.values != -1] == 2)
+    xr.testing.assert_equal(compacted.const, summed.const)
+    # few term slots: left as it is (nothing worth cutting)
+    short = 2 * x
+    assert term.compact_terms(short) is short

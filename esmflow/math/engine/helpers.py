@@ -36,7 +36,7 @@ import xarray as xr
 from esmflow.errors import closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.context import Context, defined_mask
-from esmflow.math.engine.term import Term, combine_undefined, linear_fillna
+from esmflow.math.engine.term import Term, combine_undefined, compact_terms, linear_fillna
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,10 @@ def sum_term(ctx: Context, array: Term, over: list[str]) -> Term:
     if undefined is not None:
         summed = [dim for dim in dims if dim in undefined.dims]
         undefined = undefined.all(summed) if summed else undefined
-    return Term(array.data.sum(dims), undefined)
+    summed = array.data.sum(dims)
+    return Term(
+        compact_terms(summed) if isinstance(summed, linopy.LinearExpression) else summed, undefined
+    )
 
 
 def where_term(ctx: Context, array: Term, condition: Any) -> Term:

@@ -153,6 +153,43 @@ def _on_grid(expr: Any, other: xr.DataArray | None) -> bool:
     )
 
 
+def compact_terms(expr: Any, largest_share: float = 0.5) -> Any:
+    """The expression with each cell's terms moved to the front and the empty tail cut off.
+
+    A sum over a long dim stacks the summed entries' terms side by side: `sum(x, over=timesteps)`
+    of a cost per node, tech and timestep has 8 760 × (terms per step) term slots in every cell,
+    filled only for the cells' own flows (on Calliope's national_scale: 52 565 slots, at most
+    17 524 used, 5 % overall; 25 MB). Keeping each cell's terms in order, only as many slots as
+    the fullest cell needs are kept. The expression is the same (the same terms per cell); done
+    only when at most `largest_share` of the slots would remain.
+    """
+    if type(expr) is not linopy.LinearExpression or expr.is_sparse:
+        return expr
+    data = expr.data
+    variables = data.vars.values
+    if variables.ndim < 2 or variables.shape[-1] < 16:
+        return expr
+    live = variables != -1
+    flat_live = live.reshape(-1, live.shape[-1])
+    used = flat_live.sum(axis=1)
+    largest = int(used.max()) if used.size else 0
+    if largest > largest_share * live.shape[-1]:
+        return expr
+    cells, slots = np.nonzero(flat_live)  # row-major: each cell's terms in their order
+    position = np.arange(cells.size) - np.repeat(np.cumsum(used) - used, used)
+    coeffs = np.full((flat_live.shape[0], largest), np.nan)
+    labels = np.full((flat_live.shape[0], largest), -1, dtype=variables.dtype)
+    flat_coeffs = data.coeffs.values.reshape(flat_live.shape)
+    coeffs[cells, position] = flat_coeffs[cells, slots]
+    labels[cells, position] = variables.reshape(flat_live.shape)[cells, slots]
+    shape = (*variables.shape[:-1], largest)
+    dims = data.vars.dims
+    compacted = data.drop_dims("_term").assign(
+        coeffs=(dims, coeffs.reshape(shape)), vars=(dims, labels.reshape(shape))
+    )
+    return linear_expression(compacted[list(data.data_vars)], expr.model)
+
+
 def linear_expression(data: xr.Dataset, model: linopy.Model) -> linopy.LinearExpression:
     """A LinearExpression over arrays already in linopy's layout, without re-normalising them.
 
