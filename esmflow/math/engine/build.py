@@ -55,6 +55,7 @@ from esmflow.math.engine.term import (
     LINOPY_TYPES,
     Term,
     combine_undefined,
+    compact_terms,
     linear_where,
 )
 from esmflow.math.engine.variants import (
@@ -259,6 +260,7 @@ def global_expression_data(
         exists = part_mask if exists is None else exists | part_mask
     if combined is None or exists is None:
         return None, xr.zeros_like(mask, dtype=bool)
+    combined = compact_terms(combined, fewest_slots=2)  # kept, and read, for the whole build
     if not bool(exists.all()):  # (masking with an all-True mask would change nothing)
         combined = (
             linear_where(combined, exists)

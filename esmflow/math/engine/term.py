@@ -153,7 +153,7 @@ def _on_grid(expr: Any, other: xr.DataArray | None) -> bool:
     )
 
 
-def compact_terms(expr: Any, largest_share: float = 0.5) -> Any:
+def compact_terms(expr: Any, largest_share: float = 0.5, fewest_slots: int = 16) -> Any:
     """The expression with each cell's terms moved to the front and the empty tail cut off.
 
     A sum over a long dim stacks the summed entries' terms side by side: `sum(x, over=timesteps)`
@@ -161,13 +161,14 @@ def compact_terms(expr: Any, largest_share: float = 0.5) -> Any:
     filled only for the cells' own flows (on Calliope's national_scale: 52 565 slots, at most
     17 524 used, 5 % overall; 25 MB). Keeping each cell's terms in order, only as many slots as
     the fullest cell needs are kept. The expression is the same (the same terms per cell); done
-    only when at most `largest_share` of the slots would remain.
+    only when at most `largest_share` of the slots would remain, and the expression has at least
+    `fewest_slots` (a global expression is compacted from 2: it is kept for the whole build).
     """
     if type(expr) is not linopy.LinearExpression or expr.is_sparse:
         return expr
     data = expr.data
     variables = data.vars.values
-    if variables.ndim < 2 or variables.shape[-1] < 16:
+    if variables.ndim < 2 or variables.shape[-1] < fewest_slots:
         return expr
     live = variables != -1
     flat_live = live.reshape(-1, live.shape[-1])
