@@ -20,11 +20,13 @@ build number).
 
 `--compare` exits 1 and lists every array that differs, is missing or is new in a model (models
 new since the reference, e.g. from a new test, are listed but not a difference). With
-`--solver-view` it leaves out each constraint's own arrays and the constraint labels: what must
-stay identical is then what the solver receives (`model.matrices`: A, b, senses, bounds, costs,
-column labels, in that order) and every variable, expression and the objective. That is the
-check for a change of the constraints' layout, e.g. engine/support.py evaluating a constraint
-only on the techs where it exists (its rows are the same; linopy numbers them over fewer cells). `--twice` builds
+`--solver-view` it leaves out the layout of what the solver never sees: each constraint's own
+arrays, the constraint labels, and how the terms of a global expression or of the objective sit
+in their `_term` slots (their constants are compared). What must stay identical is then what the
+solver receives (`model.matrices`: A, b, senses, bounds, costs, column labels, in that order),
+every variable, and every expression's constant. That is the check for a change of layout, e.g.
+engine/support.py evaluating a constraint only on the techs where it exists (the same rows,
+numbered by linopy over fewer cells) or term.compact_terms cutting empty term slots. `--twice` builds
 every model twice and stops if the two fingerprints differ (the build must be deterministic for
 the comparison to mean anything).
 """
@@ -329,7 +331,10 @@ def fingerprints(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 def solver_view(key: str) -> bool:
     """True for an array `--solver-view` compares (all but the constraints' own layout)."""
-    return not key.startswith("constraints.") and key != "matrices.clabels"
+    if key.startswith("constraints.") or key == "matrices.clabels":
+        return False
+    term_layout = key.endswith((".coeffs", ".vars"))
+    return not (term_layout and key.startswith(("expressions.", "objective.")))
 
 
 def compare(
