@@ -63,7 +63,11 @@ def linear_filled(built: Any, fill: float) -> Any:
     terms = xr.Dataset(
         {"coeffs": labels.copy(data=np.where(absent, np.nan, 1.0)), "vars": labels}
     ).expand_dims("_term", -1)
-    const = xr.DataArray(np.where(absent, float(fill), 0.0), coords=labels.coords)
+    if float(fill) == 0.0:  # all zeros: one shared zero, not an array per entry (kept all build)
+        zeros = np.broadcast_to(np.float64(0.0), absent.shape)
+        const = xr.DataArray(zeros, coords=labels.coords)
+    else:
+        const = xr.DataArray(np.where(absent, float(fill), 0.0), coords=labels.coords)
     return linear_expression(terms.assign(const=const), built.model)
 
 
