@@ -66,8 +66,13 @@ def lp_path(case: str) -> Path:
     return OUT / f"lp_{case}.npz"
 
 
-def export(case_name: str) -> Path:
-    """Build the case with esmflow, hand it to HiGHS as a solve would, store HiGHS's copy."""
+def export(case_name: str, subset: list[str] | None = None, name: str | None = None) -> Path:
+    """Build the case with esmflow, hand it to HiGHS as a solve would, store HiGHS's copy.
+
+    `subset` (first, last timestep) replaces the case's time subset; the LP is then stored
+    under `name`. Beside the LP, `names_<case>.npz` maps every HiGHS column and row back to
+    its variable or constraint and coordinates (to tell what a column or row of the log is).
+    """
     import warnings
 
     from run_bench import CASES, build_case
@@ -75,8 +80,13 @@ def export(case_name: str) -> Path:
     from esmflow.backends.highs import HighsSession
     from esmflow.options import SolveOptions
 
-    case = CASES[case_name]
+    case = dict(CASES[case_name])
+    if subset:
+        case["set"] = {**case["set"], "config.init.subset.timesteps": list(subset)}
+        case_name = name or f"{case_name}_{subset[0]}_{subset[1]}"
     program, config, *_ = build_case(case)
+    OUT.mkdir(exist_ok=True)
+    write_names(program.model, OUT / f"names_{case_name}.npz")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         session = HighsSession(program, SolveOptions.from_model_config(config, {}))
@@ -101,6 +111,55 @@ def export(case_name: str) -> Path:
     print(f"{case_name}: {lp.num_col_} columns, {lp.num_row_} rows, {len(matrix.value_)} nonzeros")
     print(f"written: {path.relative_to(ROOT)}")
     return path
+
+
+def write_names(model: Any, path: Path) -> None:
+    """Column and row positions (as handed to HiGHS: label order) → name and coordinates.
+
+    Stored per position: the index of its variable/constraint name and its flat index in that
+    variable's/constraint's array; per name: dims and coordinates (JSON), to unravel it.
+    """
+    out: dict[str, Any] = {}
+    for kind, container in (("col", model.variables), ("row", model.constraints)):
+        to_pos = container.label_index.label_to_pos
+        n = int(to_pos.max()) + 1 if len(to_pos) else 0
+        which = np.full(n, -1, dtype=np.int32)
+        flat = np.full(n, -1, dtype=np.int64)
+        meta = []
+        for i, (name, item) in enumerate(container.items()):
+            labels = np.asarray(item.labels.values).ravel()
+            keep = np.flatnonzero(labels >= 0)
+            at = to_pos[labels[keep]]
+            ok = at >= 0
+            which[at[ok]] = i
+            flat[at[ok]] = keep[ok]
+            meta.append(
+                {
+                    "name": name,
+                    "dims": list(item.labels.dims),
+                    "shape": list(item.labels.shape),
+                    "coords": {
+                        d: [str(v) for v in item.labels.coords[d].values] for d in item.labels.dims
+                    },
+                }
+            )
+        out[f"{kind}_which"], out[f"{kind}_flat"] = which, flat
+        out[f"{kind}_meta"] = np.array(json.dumps(meta))
+    np.savez(path, **out)
+
+
+def describe(names: Any, kind: str, positions: Any) -> list[str]:
+    """'variable[dim=value,...]' for HiGHS column (kind 'col') or row ('row') positions."""
+    meta = json.loads(str(names[f"{kind}_meta"]))
+    found = []
+    for pos in np.atleast_1d(positions):
+        item = meta[int(names[f"{kind}_which"][pos])]
+        index = np.unravel_index(int(names[f"{kind}_flat"][pos]), item["shape"])
+        where = ",".join(
+            f"{d}={item['coords'][d][i]}" for d, i in zip(item["dims"], index, strict=True)
+        )
+        found.append(f"{item['name']}[{where}]")
+    return found
 
 
 def load_lp(
@@ -291,10 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", type=int, nargs="*", help="indices of the standard sweep")
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--subset", nargs=2, metavar=("FIRST", "LAST"), help="export: timesteps")
+    parser.add_argument("--name", help="export: the name to store a --subset LP under")
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.action == "export":
-        export(args.case)
+        export(args.case, args.subset, args.name)
     elif args.action == "one":
         spec = json.loads(args.spec)
         record = solve_one(

@@ -83,3 +83,73 @@ def test_every_case_can_be_chosen_and_an_unknown_one_is_an_error():
         assert "national_wek" in str(err) and "national_week" in str(err)
     else:
         raise AssertionError("an unknown case must stop the run")
+
+
+def test_names_map_tells_which_variable_and_row_each_highs_position_is(tmp_path):
+    """solver_sweep's names map: HiGHS column/row position → name and coordinates.
+
+    By hand: x over t ∈ {a, b, c} with t = b masked out (no column), then y; HiGHS gets the
+    columns x[a] (lower bound 1), x[c] (lower bound 3), y (lower bound 5), in that order, and
+    the rows cap[a], cap[c] (x[t] − y ≤ 0, t = b masked too).
+    """
+    import warnings
+
+    import linopy
+    import numpy as np
+    import pandas as pd
+    import solver_sweep
+    import xarray as xr
+
+    time = pd.Index(["a", "b", "c"], name="t")
+    mask = xr.DataArray([True, False, True], coords=[time])
+    model = linopy.Model()
+    x = model.add_variables(lower=xr.DataArray([1.0, 2.0, 3.0], coords=[time]), name="x", mask=mask)
+    y = model.add_variables(lower=5.0, name="y")
+    with warnings.catch_warnings():  # linopy notes that x[b] is absent (masked here too)
+        warnings.simplefilter("ignore")
+        model.add_constraints(x - y <= 0, name="cap", mask=mask)
+    model.add_objective(x.sum() + y)
+    highs = linopy.io.to_highspy(model)
+    path = tmp_path / "names.npz"
+    solver_sweep.write_names(model, path)
+    names = np.load(path)
+    assert list(highs.getLp().col_lower_) == [1.0, 3.0, 5.0]
+    assert solver_sweep.describe(names, "col", [0, 1, 2]) == ["x[t=a]", "x[t=c]", "y[]"]
+    assert highs.getNumRow() == 2
+    assert solver_sweep.describe(names, "row", [0, 1]) == ["cap[t=a]", "cap[t=c]"]
+
+
+def test_stall_probe_changes_that_keep_the_optimum_keep_it():
+    """bench/stall_probe.py: implied upper bounds and power-of-2 scaling keep the optimum.
+
+    By hand: min −x + 0.25·K s.t. x − 2·K ≤ 0, 0 ≤ K ≤ 3, x ≥ 0. x = 2K at the optimum, so the
+    cost is −1.75·K, least at K = 3: objective −5.25, x = 6. The row implies x ≤ 2·3 = 6. The
+    scaled program has the same objective value (c'·x' = c·x).
+    """
+    import highspy
+    import numpy as np
+    import stall_probe
+
+    def program() -> highspy.HighsLp:
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = 2, 1
+        lp.col_cost_ = np.array([-1.0, 0.25])
+        lp.col_lower_, lp.col_upper_ = np.array([0.0, 0.0]), np.array([highspy.kHighsInf, 3.0])
+        lp.row_lower_, lp.row_upper_ = np.array([-highspy.kHighsInf]), np.array([0.0])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.array([0, 1, 2])
+        lp.a_matrix_.index_ = np.array([0, 0])
+        lp.a_matrix_.value_ = np.array([1.0, -2.0])
+        return lp
+
+    def optimum(lp: highspy.HighsLp) -> float:
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.passModel(lp)
+        highs.run()
+        return highs.getInfo().objective_function_value
+
+    bounded = stall_probe.implied_upper_bounds(program(), "unused")
+    assert list(bounded.col_upper_) == [6.0, 3.0]
+    assert optimum(bounded) == -5.25
+    assert optimum(stall_probe.geometric_scaling(program(), "unused")) == -5.25

@@ -347,7 +347,9 @@ def lp_defaults(
     penalty is more than PENALTY_CAP_FACTOR × its other costs (`penalty_ratio`) stays with
     HiGHS's choice (dual simplex): on Calliope's national_scale year (bigM 9 000× its other
     costs) HiPO stalls even with the penalty lowered, and the simplex that follows starts from
-    scratch (bench/README.md).
+    scratch. (There the bigM is not what stalls HiPO: it stalls with every cost capped at the
+    largest other one, and converges once the CSP store's standing loss is lowered; bench/README.md,
+    "Why interior points stall on national_scale".)
     """
     if nonzeros < LARGE_LP_NONZEROS or "solver" in chosen or penalty_ratio > PENALTY_CAP_FACTOR:
         return {}
