@@ -50,7 +50,7 @@ from esmflow.math.engine.rows import (
     split_constant,
     subtract,
 )
-from esmflow.math.engine.support import narrowed
+from esmflow.math.engine.support import expanded, narrowed
 from esmflow.math.engine.term import (
     LINOPY_TYPES,
     Term,
@@ -249,13 +249,15 @@ def global_expression_data(
     parts = evaluate_variants("global_expressions", name, definition, mask, ctx)
     exists: xr.DataArray | None = None
     combined: Any = None
-    for part_mask, variant, local in parts:
+    for part_mask, variant, whole in parts:
+        # each equation only where it applies, if pointwise there (support.py), then expanded back
+        cut_mask, local = narrowed(name, definition, part_mask, whole, "global_expressions")
         term = evaluate_term(variant.expression, local)
-        check_defined(term, part_mask, variant, local)
+        check_defined(term, cut_mask, variant, local)
         if len(parts) == 1:  # one equation: the final `where(exists)` does the masking
-            piece = over_mask(term, part_mask, local, variant)
+            piece = expanded(over_mask(term, cut_mask, local, variant), whole, np.nan)
         else:
-            piece = kept_where(term, part_mask, local, variant)
+            piece = expanded(kept_where(term, cut_mask, local, variant), whole, 0.0)
         combined = piece if combined is None else combined + piece
         exists = part_mask if exists is None else exists | part_mask
     if combined is None or exists is None:

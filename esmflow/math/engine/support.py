@@ -1,4 +1,4 @@
-"""A constraint evaluated only over the techs (nodes) where it exists, when its math allows it.
+"""A constraint (an equation) evaluated only over the techs (nodes) where it exists, if its math allows.
 
 Every array of the build is dense over its dims, so a constraint of storage techs alone is
 evaluated over every tech: on the synthetic 20-node family, `balance_storage` lives on 40 of
@@ -13,8 +13,10 @@ to the solver is the same, in the same order: the rows of the items left out did
 and linopy numbers rows in the order of the constraint's cells either way (checked in
 tests/test_constraint_support.py against the unnarrowed build).
 
-Only constraints: nothing else reads them, while variables and global expressions are read by
-later components over the whole dims.
+A global expression's equations are evaluated the same way, each on the items where its own
+`where` holds (the equation of the supply techs on the supply techs), and the result is
+expanded back over the whole dims before it is kept: later components read it there. Variables
+are never cut.
 """
 
 from __future__ import annotations
@@ -55,9 +57,13 @@ _POINTWISE_HELPERS = frozenset(
 
 
 def narrowed(
-    name: str, definition: Mapping[str, Any], mask: xr.DataArray, ctx: Context
+    name: str,
+    definition: Mapping[str, Any],
+    mask: xr.DataArray,
+    ctx: Context,
+    section: str = "constraints",
 ) -> tuple[xr.DataArray, Context]:
-    """The constraint's mask and context, cut to the items where it exists along the dims it
+    """The component's mask and context, cut to the items where it exists along the dims it
     is pointwise along (unchanged if none qualifies)."""
     picks: dict[str, np.ndarray] = {}
     for dim in NARROWABLE:
@@ -69,19 +75,23 @@ def narrowed(
             picks[dim] = np.flatnonzero(kept)
     if not picks:
         return mask, ctx
-    picks = {dim: at for dim, at in picks.items() if pointwise_along(dim, name, definition, ctx)}
+    picks = {
+        dim: at
+        for dim, at in picks.items()
+        if pointwise_along(dim, f"{section}.{name}", definition, ctx)
+    }
     if not picks:
         return mask, ctx
     return mask.isel(picks), cut_context(ctx, picks)
 
 
-def pointwise_along(dim: str, name: str, definition: Mapping[str, Any], ctx: Context) -> bool:
-    """True if every string of the component reads only its own item along `dim`."""
-    key = ("pointwise", name, dim)
+def pointwise_along(dim: str, key_path: str, definition: Mapping[str, Any], ctx: Context) -> bool:
+    """True if every string of the component (`section.name`) reads only its own item along `dim`."""
+    key = ("pointwise", key_path, dim)
     if key not in ctx.memo:
         from esmflow.math.schema import component_strings
 
-        strings = component_strings(f"constraints.{name}", definition)
+        strings = component_strings(key_path, definition)
         ctx.memo[key] = all(
             _pointwise(parse(text, kind, key_path=key_path), dim)
             for kind, key_path, text in strings
@@ -154,3 +164,19 @@ class _CutOnRead(Mapping[str, Any]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._whole
+
+
+def expanded(piece: Any, ctx: Context, fill: float) -> Any:
+    """A piece evaluated on cut dims, over the whole dims of `ctx` again (`fill` elsewhere:
+    NaN = absent, 0 = a zero with no terms)."""
+    whole = {
+        dim: ctx.inputs[dim].values
+        for dim in NARROWABLE
+        if dim in getattr(piece, "dims", ()) and piece.sizes[dim] != ctx.inputs.sizes[dim]
+    }
+    if not whole:
+        return piece
+    if isinstance(piece, xr.DataArray):
+        return piece.reindex(whole, fill_value=fill)
+    grown = piece.reindex(whole)  # absent there: no term, constant NaN
+    return grown if np.isnan(fill) else grown.fillna(fill)
