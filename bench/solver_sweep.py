@@ -201,6 +201,18 @@ def load_lp(
     return lp, size
 
 
+def highs_with(options: dict[str, Any], threads: int) -> Any:
+    """A fresh HiGHS with `threads` and every option set (a refused option stops the run)."""
+    import highspy
+
+    highs = highspy.Highs()
+    highs.setOptionValue("threads", int(threads))
+    for name, value in options.items():
+        if highs.setOptionValue(str(name), value) != highspy.HighsStatus.kOk:
+            raise SystemExit(f"HiGHS refused option {name}={value!r}")
+    return highs
+
+
 def solve_one(
     case: str,
     options: dict[str, Any],
@@ -209,18 +221,10 @@ def solve_one(
     cost_cap: float | None = None,
 ) -> dict:
     """Solve the stored LP once in this process; HiGHS's own numbers."""
-    import highspy
 
     lp, size = load_lp(lp_path(case), order, cost_cap=cost_cap)
-    highs = highspy.Highs()
-    highs.setOptionValue("log_to_console", False)
     log = OUT / f"highs_{case}_{time.strftime('%H%M%S')}.log"  # HiGHS's own log of this run
-    highs.setOptionValue("log_file", str(log))
-    highs.setOptionValue("threads", int(threads))
-    for name, value in options.items():
-        status = highs.setOptionValue(str(name), value)
-        if status != highspy.HighsStatus.kOk:
-            raise SystemExit(f"HiGHS refused option {name}={value!r}")
+    highs = highs_with({"log_to_console": False, "log_file": str(log), **options}, threads)
     highs.passModel(lp)
     start, start_cpu = time.perf_counter(), time.process_time()
     highs.run()

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from solver_sweep import OUT, describe, load_lp, lp_path, parse_value  # noqa: E402
+from solver_sweep import OUT, describe, highs_with, load_lp, lp_path, parse_value  # noqa: E402
 
 
 def _matrix(lp: Any) -> sp.csc_matrix:
@@ -159,7 +159,6 @@ CHANGES: dict[str, Callable[[Any, str], Any]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    import highspy
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("case")
@@ -172,12 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     lp, _ = load_lp(lp_path(args.case), None, cost_cap=args.cap if args.cap > 0 else None)
     for change in args.change:
         lp = CHANGES[change](lp, args.case)
-    highs = highspy.Highs()
-    highs.setOptionValue("threads", args.threads)
-    for pair in args.set:
-        name, _, value = pair.partition("=")
-        if highs.setOptionValue(name, parse_value(value)) != highspy.HighsStatus.kOk:
-            raise SystemExit(f"HiGHS refused option {pair}")
+    options = {name: parse_value(value) for name, _, value in (p.partition("=") for p in args.set)}
+    highs = highs_with(options, args.threads)
     highs.passModel(lp)
     start_cpu, start = time.process_time(), time.perf_counter()
     highs.run()
