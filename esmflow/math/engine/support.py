@@ -93,8 +93,8 @@ def pointwise_along(dim: str, key_path: str, definition: Mapping[str, Any], ctx:
 
         strings = component_strings(key_path, definition)
         ctx.memo[key] = all(
-            _pointwise(parse(text, kind, key_path=key_path), dim)
-            for kind, key_path, text in strings
+            _pointwise(parse(text, kind, key_path=string_path), dim)
+            for kind, string_path, text in strings
         )
     return bool(ctx.memo[key])
 
