@@ -91,3 +91,9 @@ def test_a_store_merges_with_what_another_process_wrote(tmp_path):
     one.save()
     other.save()  # reads what `one` wrote and keeps it
     assert set(pickle.loads(path.read_bytes())) == {"a", "b"}
+
+
+def test_a_cache_folder_under_home_is_expanded(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ESMFLOW_CACHE_DIR", "~/esmflow-cache")
+    assert cache_dir() == tmp_path / "esmflow-cache"  # not a folder named "~" in the working dir

@@ -34,7 +34,8 @@ def cache_dir() -> Path | None:
     """Where esmflow keeps what it can compute again (None: switched off)."""
     chosen = os.environ.get(CACHE_DIR_VARIABLE)
     if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "false", "no") else Path(chosen)
+        off = chosen.strip().lower() in ("", "off", "0", "false", "no")
+        return None if off else Path(chosen).expanduser()  # `~/cache` means the home folder
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "esmflow"
 
