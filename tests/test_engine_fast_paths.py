@@ -129,3 +129,59 @@ def test_compact_terms_keeps_every_cells_terms_in_order(v1):
     # few term slots: left as it is (nothing worth cutting)
     short = 2 * x
     assert term.compact_terms(short) is short
+
+
+def test_summed_compact_gives_the_arrays_of_linopys_sum_then_compact(v1):
+    """The sum that takes the live terms straight from the summed arrays (no stacked copy)
+    gives linopy's sum, compacted, array for array: over one dim, two dims, and where the
+    result is mostly full (then linopy's own sum is used)."""
+    model = linopy.Model()
+    techs = pd.Index(["p", "q", "r"], name="techs")
+    steps = pd.Index(range(30), name="steps")
+    exists = xr.DataArray(
+        [[[(n + t + s) % 11 == 0 for s in steps] for t in range(3)] for n in range(2)],
+        coords=[NODES, techs, steps],
+    )
+    x = model.add_variables(lower=0, coords=exists.coords, name="x", mask=exists)
+    cost = xr.DataArray(np.arange(1.0, 31.0), coords=[steps])
+    sparse = term.linear_filled(x, 0) * cost + 5
+    for dims in (["steps"], ["nodes", "steps"], ["techs", "nodes"], ["nodes", "techs", "steps"]):
+        _same(term.summed_compact(sparse, dims), term.compact_terms(sparse.sum(dims)))
+    full = term.linear_filled(model.add_variables(lower=0, coords=exists.coords, name="y"), 0)
+    _same(term.summed_compact(full, ["steps"]), term.compact_terms(full.sum(["steps"])))
+    assert term.summed_compact(sparse, ["steps"]).data.sizes["_term"] == 3  # fullest cell
+
+
+def test_stored_once_keeps_what_repeats_once_and_nothing_of_the_original():
+    steps = 50
+    values = np.zeros((3, 4, steps))
+    values[1] = np.nan  # NaN equals NaN
+    values[2, :, :] = np.arange(4.0)[:, np.newaxis]  # varies along axis 1 only
+    stored = term.stored_once(values)
+    np.testing.assert_array_equal(stored, values)  # (NaN in the same places)
+    assert stored.strides[2] == 0 and stored.strides[0] != 0 and stored.strides[1] != 0
+    assert not stored.flags.writeable  # a write raises instead of changing every repeat
+    assert not np.shares_memory(stored, values)  # the full array is not kept alive
+    varying = np.arange(24.0).reshape(2, 3, 4)
+    assert term.stored_once(varying) is varying
+    labels = np.full((3, steps), -1)
+    assert term.stored_once(labels).base.size == 1  # a variable that exists nowhere: one -1
+
+
+def test_stored_expression_points_at_the_variables_labels(v1):
+    """A one-term expression whose labels are a variable's shares that variable's array; its
+    repeated coefficients and constants are held once; the arrays read the same."""
+    model, x, y = _model()
+    efficiency = xr.DataArray([0.5, 0.25], coords=[NODES])
+    expression = term.linear_where(term.linear_filled(x, 0) * efficiency, x.labels != -1)
+    stored = term.stored_expression(expression, [y.labels, x.labels])
+    xr.testing.assert_identical(stored.data, expression.data)
+    assert np.shares_memory(stored.data.vars.values, x.labels.values)
+    everywhere = term.stored_expression(term.linear_filled(y, 0) * efficiency, [])
+    coeffs = everywhere.data.coeffs.transpose("nodes", "timesteps", "_term").values
+    assert coeffs.strides[1] == 0  # the same efficiency at every timestep, held once
+    assert everywhere.data.const.values.strides == (0, 0)  # constant 0 everywhere: one 0
+    two_terms = term.linear_sum(term.linear_filled(x, 0), term.linear_filled(y, 0))
+    kept = term.stored_expression(two_terms, [x.labels, y.labels])
+    assert not np.shares_memory(kept.data.vars.values, x.labels.values)
+    xr.testing.assert_identical(kept.data, two_terms.data)

@@ -57,6 +57,7 @@ from esmflow.math.engine.term import (
     combine_undefined,
     compact_terms,
     linear_where,
+    stored_expression,
 )
 from esmflow.math.engine.variants import (
     check_defined,
@@ -233,6 +234,7 @@ def _add_global_expression(
     if combined is None:  # built nowhere: later references read its default
         return replace(ctx, exists={**ctx.exists, name: exists})
     mask = component_mask("global_expressions", name, definition, ctx)
+    combined = stored_expression(combined, (found.labels for found in ctx.variables.values()))
     program.add_expression(name, combined, list(mask.dims))
     return replace(
         ctx, expressions={**ctx.expressions, name: combined}, exists={**ctx.exists, name: exists}

@@ -36,7 +36,13 @@ import xarray as xr
 from esmflow.errors import closest_name
 from esmflow.math.engine import tree
 from esmflow.math.engine.context import Context, defined_mask
-from esmflow.math.engine.term import Term, combine_undefined, compact_terms, linear_fillna
+from esmflow.math.engine.term import (
+    Term,
+    combine_undefined,
+    compact_terms,
+    linear_fillna,
+    summed_compact,
+)
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,8 @@ def sum_term(ctx: Context, array: Term, over: list[str]) -> Term:
     if undefined is not None:
         summed = [dim for dim in dims if dim in undefined.dims]
         undefined = undefined.all(summed) if summed else undefined
+    if isinstance(array.data, linopy.LinearExpression):
+        return Term(summed_compact(array.data, dims), undefined)
     summed = array.data.sum(dims)
     return Term(
         compact_terms(summed) if isinstance(summed, linopy.LinearExpression) else summed, undefined

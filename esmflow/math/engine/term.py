@@ -12,6 +12,7 @@ tests/test_engine_fast_paths.py checks they give linopy's own arrays.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,7 +146,82 @@ def linear_fillna(expr: Any, value: float) -> Any:
     if not _on_grid(expr, None):
         return expr.fillna(value)
     data = expr.data
-    return linear_expression(data.assign(const=data.const.fillna(value)), expr.model)
+    const = data.const.fillna(value)
+    const = const.copy(data=stored_once(const.values))  # read for the rest of the build
+    return linear_expression(data.assign(const=const), expr.model)
+
+
+def stored_once(values: np.ndarray) -> np.ndarray:
+    """The same values, held once along every axis they do not vary along (a read-only view).
+
+    A global expression is kept for the whole build, and most of its arrays repeat: the
+    constants of `flow_out_inc_eff` are 0 wherever it exists, its coefficients (an efficiency)
+    the same at every timestep, and a cost expression's terms the same for every cost class
+    they do not depend on. Each repeated axis is kept with stride 0 (numpy's `broadcast_to`),
+    so the array costs the memory of its varying part; NaN counts as equal to NaN. Nothing
+    writes into these arrays (every operation of the build makes new ones), and a write would
+    raise, not pass unnoticed: the view is read-only.
+    """
+    core = values
+    for axis in range(values.ndim):
+        if core.shape[axis] < 2:
+            continue
+        first = core[(slice(None),) * axis + (slice(0, 1),)]
+        second = core[(slice(None),) * axis + (slice(1, 2),)]
+        if not _equal_nan(second, first):  # cheap first look: most varying axes stop here
+            continue
+        if _equal_nan(core, first):
+            core = first
+    if core.size == values.size:
+        return values
+    return np.broadcast_to(core.copy(), values.shape)  # a copy: a view would keep `values`
+
+
+def _same_labels(labels: xr.DataArray, terms: xr.DataArray) -> bool:
+    """A variable's labels are exactly those of a one-term expression (same dims, coords, values)."""
+    dims = terms.dims[:-1]
+    return (
+        labels.dims == dims
+        and labels.shape == terms.shape[:-1]
+        and all(_same_index(labels.indexes.get(dim), terms.indexes.get(dim)) for dim in dims)
+        and np.array_equal(labels.values, terms.values[..., 0])
+    )
+
+
+def _same_index(a: Any, b: Any) -> bool:
+    return a is None and b is None or (a is not None and b is not None and a.equals(b))
+
+
+def _equal_nan(a: np.ndarray, b: np.ndarray) -> bool:
+    """Every entry of `a` equals `b` (broadcast), NaN equal to NaN."""
+    if a.dtype.kind != "f":
+        return bool((a == b).all())
+    return bool(((a == b) | (np.isnan(a) & np.isnan(b))).all())
+
+
+def stored_expression(expr: Any, labels: Iterable[xr.DataArray]) -> Any:
+    """A global expression as kept for the build: its repeated arrays held once (`stored_once`).
+
+    `labels` are the built variables' label arrays: an expression of one term per entry whose
+    labels are exactly a variable's (`flow_out_inc_eff` reads `flow_out` wherever it exists)
+    points at that variable's array instead of holding a copy.
+    """
+    if type(expr) is not linopy.LinearExpression or expr.is_sparse:
+        return expr
+    data = expr.data
+    variables = data.vars.values
+    same = (
+        next((found for found in labels if _same_labels(found, data.vars)), None)
+        if variables.shape[-1] == 1
+        else None
+    )
+    variables = same.values[..., np.newaxis] if same is not None else stored_once(variables)
+    kept = data.assign(
+        coeffs=data.coeffs.copy(data=stored_once(data.coeffs.values)),
+        vars=data.vars.copy(data=variables),
+        const=data.const.copy(data=stored_once(data.const.values)),
+    )
+    return linear_expression(kept, expr.model)
 
 
 def _on_grid(expr: Any, other: xr.DataArray | None) -> bool:
@@ -196,6 +272,48 @@ def compact_terms(expr: Any, largest_share: float = 0.5, fewest_slots: int = 16)
         coeffs=(dims, coeffs.reshape(shape)), vars=(dims, labels.reshape(shape))
     )
     return linear_expression(compacted[list(data.data_vars)], expr.model)
+
+
+def summed_compact(expr: Any, dims: list[str]) -> Any:
+    """`compact_terms(expr.sum(dims))`, without linopy's stacked copy of every term slot.
+
+    linopy's sum copies the terms into one slot per (term, summed entry) of each remaining
+    cell; the objective's `sum(cost, over=[nodes, techs])` copies every node–tech cell's year,
+    mostly empty (the peak of a large build). When compact_terms would cut the result, the live
+    terms are taken straight from the summed arrays instead, in the order linopy stacks them
+    (the old term slot first, then the summed dims in their order), so the result is the same
+    arrays; otherwise (few slots, or mostly full) linopy's sum is used as it is.
+    """
+    if type(expr) is not linopy.LinearExpression or expr.is_sparse:
+        return compact_terms(expr.sum(dims))
+    data = expr.data
+    kept = [dim for dim in data.vars.dims if dim not in dims and dim != "_term"]
+    order = [*kept, "_term", *dims]
+    variables = data.vars.transpose(*order).values  # a view: nothing copied
+    cells = int(np.prod([data.sizes[dim] for dim in kept]))
+    slots = variables.size // cells if cells else 0
+    if slots < 16 or not cells or not kept:  # (compact_terms keeps a one-dim sum as it is)
+        return compact_terms(expr.sum(dims))
+    live = variables != -1
+    used = live.reshape(cells, slots).sum(axis=1)
+    largest = int(used.max())
+    if largest > 0.5 * slots:
+        return compact_terms(expr.sum(dims))
+    where = np.nonzero(live)  # row-major: each cell's terms in linopy's stacking order
+    del live
+    cell = np.ravel_multi_index(where[: len(kept)], variables.shape[: len(kept)])
+    position = np.arange(cell.size) - np.repeat(np.cumsum(used) - used, used)
+    coeffs = np.full((cells, largest), np.nan)
+    labels = np.full((cells, largest), -1, dtype=variables.dtype)
+    coeffs[cell, position] = data.coeffs.transpose(*order).values[where]
+    labels[cell, position] = variables[where]
+    shape = tuple(data.sizes[dim] for dim in kept) + (largest,)
+    terms = (*kept, "_term")
+    summed = data.const.sum(dims).to_dataset(name="const")
+    summed = summed.assign(
+        coeffs=(terms, coeffs.reshape(shape)), vars=(terms, labels.reshape(shape))
+    )
+    return linear_expression(summed, expr.model)  # const first, as linopy's sum orders them
 
 
 def linear_expression(data: xr.Dataset, model: linopy.Model) -> linopy.LinearExpression:
