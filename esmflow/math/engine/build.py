@@ -37,6 +37,7 @@ from esmflow.math.engine.context import Context, make_context
 from esmflow.math.engine.masks import (
     component_mask,
     exists_nowhere,
+    held_once,
     reduce_to,
     switched_on,
     where_mask,
@@ -58,6 +59,7 @@ from esmflow.math.engine.term import (
     compact_terms,
     linear_where,
     stored_expression,
+    stored_once,
 )
 from esmflow.math.engine.variants import (
     check_defined,
@@ -148,9 +150,13 @@ def _add_variable(
     )
     if whole is not None and bool(whole.any()):
         _tie_to_whole_numbers(model, variable, name, domain, lower, upper, whole)
+    if not bool(mask.any()):  # built, as in Calliope, but nowhere: its labels (all -1) held once
+        variable.data["labels"] = variable.labels.copy(data=stored_once(variable.labels.values))
     program.register(name, "variables", list(mask.dims))
     return replace(
-        ctx, variables={**ctx.variables, name: variable}, exists={**ctx.exists, name: mask}
+        ctx,
+        variables={**ctx.variables, name: variable},
+        exists={**ctx.exists, name: held_once(mask)},
     )
 
 
@@ -237,7 +243,9 @@ def _add_global_expression(
     combined = stored_expression(combined, (found.labels for found in ctx.variables.values()))
     program.add_expression(name, combined, list(mask.dims))
     return replace(
-        ctx, expressions={**ctx.expressions, name: combined}, exists={**ctx.exists, name: exists}
+        ctx,
+        expressions={**ctx.expressions, name: combined},
+        exists={**ctx.exists, name: held_once(exists)},
     )
 
 
