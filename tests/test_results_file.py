@@ -16,6 +16,7 @@ import yaml
 from esmflow.io.results_file import (
     atomic_path,
     new_file_mode,
+    small_chunk_cache,
     write_csv,
     write_netcdf,
     write_yaml,
@@ -90,3 +91,27 @@ def test_result_files_get_the_mode_the_umask_allows(tmp_path: Path, umask: int) 
         program.to_netcdf(temporary)
     for name in ("a.nc", "a.csv", "a.yaml", "model.nc", "nested.nc"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == expected, name
+
+
+def test_files_are_written_with_a_small_chunk_cache_and_the_default_comes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """netCDF's default cache (64 MiB per array) held 1.1 GB while a large program was written;
+    esmflow's writes use 4 MiB and leave the process's setting as it found it, error or not."""
+    import netCDF4
+
+    before = netCDF4.get_chunk_cache()
+    seen: list[int] = []
+    original = xr.Dataset.to_netcdf
+
+    def spy(self, *args, **kwargs):
+        seen.append(netCDF4.get_chunk_cache()[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", spy)
+    write_netcdf(xr.Dataset({"x": (("t",), np.arange(3.0))}), tmp_path / "r.nc")
+    assert seen == [4 * 2**20]
+    assert netCDF4.get_chunk_cache() == before
+    with pytest.raises(RuntimeError), small_chunk_cache():
+        raise RuntimeError("a write that fails")
+    assert netCDF4.get_chunk_cache() == before

@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from esmflow.errors import ModelError
-from esmflow.io.results_file import atomic_path
+from esmflow.io.results_file import atomic_path, small_chunk_cache
 
 # The one place linopy's arithmetic convention is chosen: under "v1" an absent entry propagates
 # through arithmetic (the engine fills absences on purpose) and NaN constants are errors.
@@ -62,7 +62,7 @@ class Program:
 
     def to_netcdf(self, path: str | Path) -> None:
         """Write model and expressions to one netCDF file, atomically (temp file, then rename)."""
-        with atomic_path(path) as temporary:
+        with atomic_path(path) as temporary, small_chunk_cache():
             self.model.to_netcdf(temporary)
             extra = xr.Dataset(attrs={"esmflow_program": json.dumps(self._register())})
             for name, expression in self.expressions.items():

@@ -270,6 +270,7 @@ def global_expression_data(
             piece = expanded(kept_where(term, cut_mask, local, variant), whole, 0.0)
         combined = piece if combined is None else combined + piece
         exists = part_mask if exists is None else exists | part_mask
+        del term, piece, local  # (the last equation's arrays and cut inputs: freed now)
     if combined is None or exists is None:
         return None, xr.zeros_like(mask, dtype=bool)
     combined = compact_terms(combined, fewest_slots=2)  # kept, and read, for the whole build

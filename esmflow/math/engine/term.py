@@ -136,9 +136,13 @@ def linear_where(expr: Any, cond: xr.DataArray) -> Any:
     """`expr.where(cond)`: absent where `cond` is False (linopy's arrays, without its checks)."""
     if not _on_grid(expr, cond) or cond.dtype.kind != "b":
         return expr.where(cond)
-    masked = expr.data.where(cond, other=FILL_VALUE)
-    labels = expr.data.vars.dtype  # xarray's where returns float; labels stay integers
-    return linear_expression(masked.assign(vars=masked.vars.astype(labels)), expr.model)
+    data = expr.data
+    # field by field: the labels stay integers throughout (a Dataset's `where` with linopy's
+    # fill values makes them float, a transient copy twice their size, then casts back)
+    masked = data.assign(
+        {field: data[field].where(cond, FILL_VALUE[field]) for field in ("coeffs", "vars", "const")}
+    )
+    return linear_expression(masked, expr.model)
 
 
 def linear_fillna(expr: Any, value: float) -> Any:
