@@ -108,12 +108,20 @@ def linear_sum(a: Any, b: Any, negate: bool = False) -> Any:
     if not _same_grid(a, b):
         return a - b if negate else a + b
     left, right = a.data, b.data
-    right_coeffs = -right.coeffs.values if negate else right.coeffs.values
+    ours, theirs = left.coeffs.values, right.coeffs.values
+    width = ours.shape[-1]
+    coeffs = np.empty((*ours.shape[:-1], width + theirs.shape[-1]), np.result_type(ours, theirs))
+    coeffs[..., :width] = ours
+    if negate:  # negated straight into place: no negated copy of the right side's coefficients
+        np.negative(theirs, out=coeffs[..., width:])
+    else:
+        coeffs[..., width:] = theirs
     dims = left.coeffs.dims
     merged = left.assign(
-        coeffs=(dims, np.concatenate([left.coeffs.values, right_coeffs], axis=-1)),
+        coeffs=(dims, coeffs),
         vars=(dims, np.concatenate([left.vars.values, right.vars.values], axis=-1)),
-        const=left.const + (-right.const if negate else right.const),
+        # (x - y is x + (-y) in IEEE arithmetic, without the negated copy)
+        const=left.const - right.const if negate else left.const + right.const,
     )
     return linear_expression(absorb_absence(merged), a.model)
 
