@@ -185,3 +185,26 @@ def test_stored_expression_points_at_the_variables_labels(v1):
     kept = term.stored_expression(two_terms, [x.labels, y.labels])
     assert not np.shares_memory(kept.data.vars.values, x.labels.values)
     xr.testing.assert_identical(kept.data, two_terms.data)
+
+
+def test_a_product_linopy_broadcasts_keeps_linopys_arrays_with_repeats_held_once(v1):
+    """`flow_cap * timestep_resolution`: linopy spreads the capacity over the timesteps; the
+    arrays are linopy's, its repeated coefficients and constants held once."""
+    model = linopy.Model()
+    cap = model.add_variables(lower=0, coords=[NODES], name="cap")
+    hours = xr.DataArray([1.0, 1.0, 2.0], coords=[TIMESTEPS])
+    expression = term.linear_filled(cap, 0)
+    assert not term._on_grid(expression, hours)  # linopy's own product
+    ours = term.linear_op("*", expression, hours)
+    _same(ours, expression * hours)
+    assert set(ours.data.const.values.strides) == {0}  # 0 everywhere: one shared 0
+    coeffs = ours.data.coeffs.transpose("nodes", "timesteps", "_term").values
+    assert coeffs.strides[0] == 0 and coeffs.strides[1] != 0  # the same hours at every node
+
+
+def test_stored_once_keeps_negative_zeros_apart():
+    """-0.0 equals 0.0 but is not the same bits: an array mixing them is not one repeated value."""
+    mixed = np.array([[0.0, -0.0, 0.0], [0.0, -0.0, 0.0]])
+    held = term.stored_once(mixed)
+    assert np.signbit(held).tolist() == np.signbit(mixed).tolist()
+    assert held.strides[0] == 0 and held.strides[1] != 0

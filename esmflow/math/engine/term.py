@@ -88,13 +88,28 @@ def linear_op(op: str, expr: Any, other: Any) -> Any:
         or expr.is_sparse
         or not _plain_constant(expr, other)
     ):
-        return _OPERATORS[op](expr, other)
+        return _constants_held_once(_OPERATORS[op](expr, other))
     data = expr.data
     if op == "*":
         data = data.assign(coeffs=data.coeffs * other, const=data.const * other)
     else:
         data = data.assign(const=data.const + (other if op == "+" else -other))
     return linear_expression(data, expr.model)
+
+
+def _constants_held_once(result: Any) -> Any:
+    """A product or shift linopy broadcast over new dims, its coefficients and constants held
+    once along what they repeat (`stored_once`): `flow_cap * timestep_resolution` spreads a
+    capacity over the year, and its two arrays of a year per entry would otherwise stay
+    alive, next to the difference made from it, while the constraint is built (the peak)."""
+    if type(result) is not linopy.LinearExpression or result.is_sparse:
+        return result
+    data = result.data
+    held = data.assign(
+        coeffs=data.coeffs.copy(data=stored_once(data.coeffs.values)),
+        const=data.const.copy(data=stored_once(data.const.values)),
+    )
+    return linear_expression(held, result.model)
 
 
 def linear_sum(a: Any, b: Any, negate: bool = False) -> Any:
@@ -205,10 +220,12 @@ def _same_index(a: Any, b: Any) -> bool:
 
 
 def _equal_nan(a: np.ndarray, b: np.ndarray) -> bool:
-    """Every entry of `a` equals `b` (broadcast), NaN equal to NaN."""
-    if a.dtype.kind != "f":
-        return bool((a == b).all())
-    return bool(((a == b) | (np.isnan(a) & np.isnan(b))).all())
+    """Every entry of `a` is `b`'s (broadcast) bit for bit: NaN equal to NaN, -0.0 not 0.0
+    (holding a -0.0 as 0.0 would change no value, but the arrays would no longer be the same)."""
+    if a.dtype.kind == "f":
+        bits = np.dtype(f"i{a.dtype.itemsize}")
+        return bool((a.view(bits) == b.view(bits)).all())
+    return bool((a == b).all())
 
 
 def stored_expression(expr: Any, labels: Iterable[xr.DataArray]) -> Any:
