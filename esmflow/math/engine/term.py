@@ -185,7 +185,7 @@ def stored_once(values: np.ndarray) -> np.ndarray:
     constants of `flow_out_inc_eff` are 0 wherever it exists, its coefficients (an efficiency)
     the same at every timestep, and a cost expression's terms the same for every cost class
     they do not depend on. Each repeated axis is kept with stride 0 (numpy's `broadcast_to`),
-    so the array costs the memory of its varying part; NaN counts as equal to NaN. Nothing
+    so the array costs the memory of its varying part; entries compare bit for bit. Nothing
     writes into these arrays (every operation of the build makes new ones), and a write would
     raise, not pass unnoticed: the view is read-only.
     """
@@ -195,9 +195,9 @@ def stored_once(values: np.ndarray) -> np.ndarray:
             continue
         first = core[(slice(None),) * axis + (slice(0, 1),)]
         second = core[(slice(None),) * axis + (slice(1, 2),)]
-        if not _equal_nan(second, first):  # cheap first look: most varying axes stop here
+        if not _same_bits(second, first):  # cheap first look: most varying axes stop here
             continue
-        if _equal_nan(core, first):
+        if _same_bits(core, first):
             core = first
     if core.size == values.size:
         return values
@@ -219,8 +219,8 @@ def _same_index(a: Any, b: Any) -> bool:
     return a is None and b is None or (a is not None and b is not None and a.equals(b))
 
 
-def _equal_nan(a: np.ndarray, b: np.ndarray) -> bool:
-    """Every entry of `a` is `b`'s (broadcast) bit for bit: NaN equal to NaN, -0.0 not 0.0
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Every entry of `a` is `b`'s (broadcast) bit for bit: NaN equals NaN, -0.0 is not 0.0
     (holding a -0.0 as 0.0 would change no value, but the arrays would no longer be the same)."""
     if a.dtype.kind == "f":
         bits = np.dtype(f"i{a.dtype.itemsize}")
@@ -265,7 +265,17 @@ def _on_grid(expr: Any, other: xr.DataArray | None) -> bool:
     )
 
 
-def compact_terms(expr: Any, largest_share: float = 0.5, fewest_slots: int = 16) -> Any:
+# compact_terms cuts a sum's term slots when at most this share of them would remain, and only
+# from this many slots on (below, cutting saves little)
+COMPACT_LARGEST_SHARE = 0.5
+COMPACT_FEWEST_SLOTS = 16
+
+
+def compact_terms(
+    expr: Any,
+    largest_share: float = COMPACT_LARGEST_SHARE,
+    fewest_slots: int = COMPACT_FEWEST_SLOTS,
+) -> Any:
     """The expression with each cell's terms moved to the front and the empty tail cut off.
 
     A sum over a long dim stacks the summed entries' terms side by side: `sum(x, over=timesteps)`
@@ -321,12 +331,12 @@ def summed_compact(expr: Any, dims: list[str]) -> Any:
     variables = data.vars.transpose(*order).values  # a view: nothing copied
     cells = int(np.prod([data.sizes[dim] for dim in kept]))
     slots = variables.size // cells if cells else 0
-    if slots < 16 or not cells or not kept:  # (compact_terms keeps a one-dim sum as it is)
+    if slots < COMPACT_FEWEST_SLOTS or not cells or not kept:  # (a one-dim sum: kept as it is)
         return compact_terms(expr.sum(dims))
     live = variables != -1
     used = live.reshape(cells, slots).sum(axis=1)
     largest = int(used.max())
-    if largest > 0.5 * slots:
+    if largest > COMPACT_LARGEST_SHARE * slots:
         return compact_terms(expr.sum(dims))
     where = np.nonzero(live)  # row-major: each cell's terms in linopy's stacking order
     del live
