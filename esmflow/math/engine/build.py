@@ -37,7 +37,6 @@ from esmflow.math.engine.context import Context, make_context
 from esmflow.math.engine.masks import (
     component_mask,
     exists_nowhere,
-    held_once,
     reduce_to,
     switched_on,
     where_mask,
@@ -57,9 +56,9 @@ from esmflow.math.engine.term import (
     Term,
     combine_undefined,
     compact_terms,
+    held_once,
     linear_where,
     stored_expression,
-    stored_once,
 )
 from esmflow.math.engine.variants import (
     check_defined,
@@ -151,7 +150,7 @@ def _add_variable(
     if whole is not None and bool(whole.any()):
         _tie_to_whole_numbers(model, variable, name, domain, lower, upper, whole)
     if not bool(mask.any()):  # built, as in Calliope, but nowhere: its labels (all -1) held once
-        variable.data["labels"] = variable.labels.copy(data=stored_once(variable.labels.values))
+        variable.data["labels"] = held_once(variable.labels)
     program.register(name, "variables", list(mask.dims))
     return replace(
         ctx,

@@ -24,7 +24,7 @@ import xarray as xr
 from esmflow.math.engine import tree
 from esmflow.math.engine.context import Context
 from esmflow.math.engine.grammar import parse
-from esmflow.math.engine.term import stored_once
+from esmflow.math.engine.term import held_once
 from esmflow.math.engine.where import evaluate_where
 
 SWITCHES = "switches"  # the input array of switches, (nodes, techs, components)
@@ -63,14 +63,8 @@ def _foreach_mask(foreach: tuple[str, ...], ctx: Context) -> xr.DataArray:
         mask = ctx.raw("active") if "active" in ctx.inputs else xr.DataArray(True)
         for dim in foreach:
             mask = mask & xr.ones_like(ctx.inputs[dim], dtype=bool)
-        ctx.memo[key] = held_once(mask)
+        ctx.memo[key] = held_once(mask)  # (most masks are the same at every timestep)
     return ctx.memo[key]
-
-
-def held_once(mask: xr.DataArray) -> xr.DataArray:
-    """A mask kept for the whole build, its repeats held once (`term.stored_once`): most masks
-    are the same at every timestep, and the build keeps dozens of them."""
-    return mask.copy(data=stored_once(mask.values)) if mask.ndim else mask
 
 
 def exists_nowhere(mask: xr.DataArray, definition: Mapping[str, Any]) -> bool:

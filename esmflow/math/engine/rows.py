@@ -18,7 +18,7 @@ from linopy.common import assign_multiindex_safe
 
 from esmflow.errors import ModelError
 from esmflow.math.engine.context import Context
-from esmflow.math.engine.term import LINOPY_TYPES, Term, linear_op, linear_sum, stored_once
+from esmflow.math.engine.term import LINOPY_TYPES, Term, held_once, linear_op, linear_sum
 
 # a math relation → linopy's sign
 SIGNS = {"==": "=", "<=": "<=", ">=": ">="}
@@ -84,13 +84,11 @@ def _rows(lhs: linopy.LinearExpression, rhs: Any, mask: xr.DataArray) -> xr.Data
     if set(mask.dims) - set(const.dims):  # dims only the mask has
         const = const + xr.zeros_like(mask, dtype=float)
         rows = _with_dims(rows, const)
-    rhs_values = stored_once(-const.values)  # mostly one value (0) repeated: held once
+    rhs = held_once(-const)  # mostly one value (0) repeated
     # linopy's row scaling, 1 (its default) as one shared value: linopy would otherwise make
     # a full array of ones for the Constraint, besides the one add_constraints makes
-    ones = np.broadcast_to(np.float64(1.0), rhs_values.shape)
-    return assign_multiindex_safe(
-        rows, rhs=const.copy(data=rhs_values), scaling=const.copy(data=ones)
-    )
+    ones = np.broadcast_to(np.float64(1.0), rhs.shape)
+    return assign_multiindex_safe(rows, rhs=rhs, scaling=const.copy(data=ones))
 
 
 def _with_dims(rows: xr.Dataset, const: xr.DataArray) -> xr.Dataset:

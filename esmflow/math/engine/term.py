@@ -98,17 +98,17 @@ def linear_op(op: str, expr: Any, other: Any) -> Any:
 
 
 def _constants_held_once(result: Any) -> Any:
-    """A product or shift linopy broadcast over new dims, its coefficients and constants held
-    once along what they repeat (`stored_once`): `flow_cap * timestep_resolution` spreads a
-    capacity over the year, and its two arrays of a year per entry would otherwise stay
-    alive, next to the difference made from it, while the constraint is built (the peak)."""
+    """An expression with its coefficients and constants held once along what they repeat.
+
+    Used on what linopy broadcast over new dims (`flow_cap * timestep_resolution` spreads a
+    capacity over the year: two arrays of a year per entry that would otherwise stay alive,
+    next to the difference made from it, while the constraint is built, the peak) and on
+    every stored global expression (`stored_expression`).
+    """
     if type(result) is not linopy.LinearExpression or result.is_sparse:
         return result
     data = result.data
-    held = data.assign(
-        coeffs=data.coeffs.copy(data=stored_once(data.coeffs.values)),
-        const=data.const.copy(data=stored_once(data.const.values)),
-    )
+    held = data.assign(coeffs=held_once(data.coeffs), const=held_once(data.const))
     return linear_expression(held, result.model)
 
 
@@ -173,8 +173,7 @@ def linear_fillna(expr: Any, value: float) -> Any:
     if not _on_grid(expr, None):
         return expr.fillna(value)
     data = expr.data
-    const = data.const.fillna(value)
-    const = const.copy(data=stored_once(const.values))  # read for the rest of the build
+    const = held_once(data.const.fillna(value))  # read for the rest of the build
     return linear_expression(data.assign(const=const), expr.model)
 
 
@@ -202,6 +201,11 @@ def stored_once(values: np.ndarray) -> np.ndarray:
     if core.size == values.size:
         return values
     return np.broadcast_to(core.copy(), values.shape)  # a copy: a view would keep `values`
+
+
+def held_once(array: xr.DataArray) -> xr.DataArray:
+    """The same DataArray, its values held once along what they repeat (`stored_once`)."""
+    return array.copy(data=stored_once(array.values)) if array.ndim else array
 
 
 def _same_labels(labels: xr.DataArray, terms: xr.DataArray) -> bool:
@@ -245,12 +249,8 @@ def stored_expression(expr: Any, labels: Iterable[xr.DataArray]) -> Any:
         else None
     )
     variables = same.values[..., np.newaxis] if same is not None else stored_once(variables)
-    kept = data.assign(
-        coeffs=data.coeffs.copy(data=stored_once(data.coeffs.values)),
-        vars=data.vars.copy(data=variables),
-        const=data.const.copy(data=stored_once(data.const.values)),
-    )
-    return linear_expression(kept, expr.model)
+    kept = linear_expression(data.assign(vars=data.vars.copy(data=variables)), expr.model)
+    return _constants_held_once(kept)
 
 
 def _on_grid(expr: Any, other: xr.DataArray | None) -> bool:
