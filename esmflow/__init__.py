@@ -2,10 +2,11 @@
 
 from typing import TYPE_CHECKING, Any
 
-from esmflow import lazy_dask
+from esmflow import heap, lazy_dask
 from esmflow.errors import ModelError, ModelWarning
 
 lazy_dask.watch()  # xarray's dask check without importing dask.array (lazy_dask.py)
+heap.keep_freed_memory()  # freed arrays reused, not handed back to the kernel (heap.py)
 
 if TYPE_CHECKING:
     from esmflow.model import Model
