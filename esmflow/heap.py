@@ -5,11 +5,12 @@ rows, the pieces of a sum over a year). With glibc's defaults each array above a
 fresh `mmap`, returned to the kernel by `munmap` when it is freed, so the next array faults its
 pages in again and the kernel zeroes them (2 MiB at a time, and compacting memory to find them,
 since numpy asks for transparent huge pages). On the synthetic family at N = 50 (44.8 M
-nonzeros) half of the build's 24–30 CPU seconds were the kernel's. Here glibc keeps freed memory
-in its heap for the next array (no trimming, mmap only from 256 MiB up): the same build takes
-~15 CPU seconds, its peak within 3 % (bench/README.md, "Issue 14, fourth pass"). Arrays of
-256 MiB and more still come from mmap and go back at once: they are few, and with them in the
-heap too, the holes they left pushed the N = 100 build past its 16 GiB.
+nonzeros) about half of the build's 22–36 CPU seconds were the kernel's. Here glibc keeps freed
+memory in its heap for the next array (no trimming, mmap only from 256 MiB up): in alternating
+runs the same build took 23 CPU seconds against 33–36, N = 20 4.5 against 5.2, its peak within
+4 % (bench/README.md, "Issue 14, fourth pass"). Arrays of 256 MiB and more still come from mmap
+and go back at once: they are few, and with them in the heap too, the holes they left pushed
+the N = 100 build past its 16 GiB.
 
 The cost: a process holds on to memory it freed until it exits instead of handing it back at
 once. esmflow's workflow steps are short processes, so that changes nothing for them; a
