@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+import warnings
 
 # mallopt's parameter numbers (glibc's malloc.h); -1 for the trim threshold is "never" (mallopt(3))
 _M_TRIM_THRESHOLD = -1
@@ -36,8 +37,17 @@ SYSTEM_DEFAULTS = "system"
 
 def keep_freed_memory() -> bool:
     """Set glibc's heap as the module docstring says; False if it was left alone."""
-    if os.environ.get(ENVIRONMENT_SWITCH, "").strip().lower() == SYSTEM_DEFAULTS:
+    switch = os.environ.get(ENVIRONMENT_SWITCH, "").strip()
+    if switch.lower() == SYSTEM_DEFAULTS:
         return False
+    if switch:
+        warnings.warn(
+            f"{ENVIRONMENT_SWITCH}={switch!r} is not a setting esmflow knows: expected"
+            f" {SYSTEM_DEFAULTS!r} (glibc's own heap settings) or the variable unset (esmflow's);"
+            " using esmflow's",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
     try:

@@ -61,3 +61,11 @@ def test_the_switch_leaves_other_systems_alone(monkeypatch):
     monkeypatch.setattr(platform, "system", lambda: "Darwin")
     monkeypatch.delenv(heap.ENVIRONMENT_SWITCH, raising=False)
     assert heap.keep_freed_memory() is False
+
+
+def test_an_unknown_setting_is_named_not_ignored(monkeypatch):
+    from esmflow import heap
+
+    monkeypatch.setenv(heap.ENVIRONMENT_SWITCH, "sytem")
+    with pytest.warns(RuntimeWarning, match=r"ESMFLOW_HEAP='sytem' is not a setting.*'system'"):
+        heap.keep_freed_memory()
