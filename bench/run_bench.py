@@ -309,28 +309,53 @@ def build_case(case: dict[str, Any], mark: Any = None) -> tuple[Any, dict[str, A
 def run_esmflow_once(
     case: dict[str, Any], solve: bool, solver: dict[str, Any], timeout: float | None
 ) -> list[dict[str, Any]]:
-    """`time_stages` in a fresh Python process; its rows."""
+    """`time_stages` in a fresh Python process; its rows.
+
+    A solving run writes HiGHS's log to `bench/out/highs_<case>_<UTC time>.log` (unless the
+    solver block names a log file), so that a run that fails or runs out of time still says
+    which method HiGHS was in and how far it got; the error names the log and its last lines.
+    """
+    log = None
+    if solve and not solver.get("log_file"):
+        OUT.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        log = OUT / f"highs_{case['label']}_{stamp}.log"
+        solver = {**solver, "log_file": str(log)}
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "run.json"
         launched = time.time()
         spec = json.dumps({"case": case, "solve": solve, "solver": solver, "launched": launched})
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run(
-            [sys.executable, __file__, "--one", spec, "--out", str(out)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        try:
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", spec, "--out", str(out)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as expired:
+            raise RuntimeError(
+                f"esmflow run of {case['label']} timed out after {expired.timeout:.0f} s"
+                f"{_log_tail(log)}"
+            ) from None
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0 or not out.exists():
             tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-            raise RuntimeError(f"esmflow run of {case['label']} failed:\n{tail}")
+            raise RuntimeError(f"esmflow run of {case['label']} failed:\n{tail}{_log_tail(log)}")
         rows = json.loads(out.read_text())
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     for row in rows:
         if row["stage"] == "end_to_end":
             row["cpu_s"] = cpu  # the whole process, its start-up and exit included
     return rows
+
+
+def _log_tail(log: Path | None, lines: int = 4) -> str:
+    """The HiGHS log's path and last lines, to append to an error ('' without a log)."""
+    if log is None or not log.exists():
+        return ""
+    last = log.read_text(errors="replace").strip().splitlines()[-lines:]
+    return f"\nHiGHS's log: {log}\n" + "\n".join(last)
 
 
 def run_calliope_once(
@@ -436,7 +461,7 @@ def bench_case(
         load = os.getloadavg()[0]
         try:
             found = run_esmflow_once(case, solve, solver, args.timeout)
-        except (RuntimeError, subprocess.TimeoutExpired) as err:
+        except RuntimeError as err:
             print(f"  esmflow run {repeat + 1}: FAILED {err}", flush=True)
             rows.append({**base, "tool": "esmflow", "stage": "end_to_end", "note": str(err)[:300]})
             continue
