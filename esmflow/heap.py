@@ -48,7 +48,7 @@ def keep_freed_memory() -> bool:
             RuntimeWarning,
             stacklevel=2,
         )
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    if not on_glibc():
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt
@@ -59,3 +59,8 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(_M_TRIM_THRESHOLD, _NEVER_TRIM)) and bool(
         mallopt(_M_MMAP_THRESHOLD, MMAP_FROM_BYTES)
     )
+
+
+def on_glibc() -> bool:
+    """This process runs on Linux with glibc, the only C library whose heap is set here."""
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"

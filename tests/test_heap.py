@@ -12,10 +12,9 @@ import sys
 
 import pytest
 
-glibc_only = pytest.mark.skipif(
-    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
-    reason="the settings apply to glibc's malloc only",
-)
+from esmflow.heap import on_glibc
+
+glibc_only = pytest.mark.skipif(not on_glibc(), reason="the settings apply to glibc's malloc only")
 
 # A 64 MiB array (above glibc's default mmap threshold, below esmflow's 256 MiB) made, freed and
 # made again: the page faults of the second one say whether its memory was handed back to the
